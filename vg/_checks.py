@@ -1,0 +1,231 @@
+"""Argument validation shared by every module.
+
+Every public function of `vg` checks its inputs with these helpers, so that bad input fails early with a
+message that names the argument, the expected value or shape and the actual one, instead of a broadcasting
+error from deep inside NumPy or, worse, a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def _shape_str(shape: Sequence[object]) -> str:
+    return "(" + ", ".join(str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+
+
+def check_size(name: str, value: object, *, minimum: int = 1) -> int:
+    """Return `value` as an int after checking that it is an integer >= `minimum`.
+
+    Booleans and floats are refused even when they look whole: `hidden_size=16.0` is a bug upstream.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {minimum}, got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value}")
+    return int(value)
+
+
+def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
+    """Return `value` as a float after checking that it is a finite real number > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} ({type(value).__name__})")
+    value = float(value)
+    ok = value >= 0 if allow_zero else value > 0
+    if not np.isfinite(value) or not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a finite number {bound}, got {value}")
+    return value
+
+
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str:
+    """Check that `value` is one of the strings in `choices`."""
+    choices = tuple(choices)
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+    return value
+
+
+def check_rng(name: str, rng: object) -> np.random.Generator:
+    """Check that `rng` is a `np.random.Generator` (we never touch NumPy's global random state)."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"{name} must be a numpy.random.Generator (e.g. np.random.default_rng(0)), "
+            f"got {type(rng).__name__}"
+        )
+    return rng
+
+
+def check_array(
+    name: str,
+    x: object,
+    shape: Sequence[int | str | None],
+    *,
+    dtype: np.dtype | type | None = None,
+    finite: bool = True,
+    dims: dict[str, int] | None = None,
+) -> np.ndarray:
+    """Check an array's rank, shape and values, and return it as a float ndarray.
+
+    Args:
+        name: the argument's name, used in error messages (e.g. ``"X"``).
+        x: the value to check. Lists are accepted and converted.
+        shape: the expected shape. Each entry is an int (that exact size), a letter such as ``"T"``
+            (any size, but the same letter must mean the same size everywhere; sizes found are written
+            into `dims`), or None (any size).
+        dtype: convert to this float dtype; by default float32 stays float32 and everything else
+            becomes float64.
+        finite: refuse NaN and Inf.
+        dims: the sizes already bound to letters, updated in place.
+
+    Returns:
+        The array, as float32 or float64.
+    """
+    if dims is None:
+        dims = {}
+    if isinstance(x, (str, bytes)) or x is None or isinstance(x, Mapping):
+        raise TypeError(f"{name} must be an array of shape {_shape_str(shape)}, got {type(x).__name__}")
+    arr = np.asarray(x)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.floating)
+        or np.issubdtype(arr.dtype, np.integer)
+        or arr.dtype == bool
+    ):
+        raise TypeError(f"{name} must be a real-valued array, got dtype {arr.dtype}")
+    if arr.ndim != len(shape):
+        raise ValueError(
+            f"{name} must have {len(shape)} dimensions {_shape_str(shape)}, "
+            f"got {arr.ndim} dimensions with shape {arr.shape}"
+        )
+    for axis, (want, got) in enumerate(zip(shape, arr.shape)):
+        if want is None:
+            continue
+        if isinstance(want, str):
+            if want in dims and dims[want] != got:
+                expected = tuple(dims.get(s, s) if isinstance(s, str) else s for s in shape)
+                raise ValueError(
+                    f"{name} must have shape {_shape_str(expected)} ({', '.join(map(str, shape))}), "
+                    f"got {arr.shape}: axis {axis} ({want}) is {got} but {want} = {dims[want]} elsewhere"
+                )
+            dims.setdefault(want, got)
+        elif want != got:
+            raise ValueError(f"{name} must have shape {_shape_str(shape)}, got {arr.shape}")
+    if arr.size == 0:
+        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+    if dtype is None:
+        dtype = np.float32 if arr.dtype == np.float32 else np.float64
+    arr = np.asarray(arr, dtype=dtype)
+    if finite and not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(
+            f"{name} must be finite, but it contains NaN or Inf "
+            f"(first at index {tuple(int(i) for i in bad)}: {arr[tuple(bad)]})"
+        )
+    return arr
+
+
+def check_params(
+    name: str,
+    params: object,
+    shapes: Mapping[str, Sequence[int | str | None]],
+    *,
+    dims: dict[str, int] | None = None,
+    dtype: np.dtype | type | None = None,
+) -> dict[str, np.ndarray]:
+    """Check a parameter dict: exactly the expected keys, each with the expected shape.
+
+    Returns a new dict of float arrays (the caller's dict is not modified). All arrays share one dtype:
+    float32 if every array is float32, float64 otherwise, unless `dtype` is given.
+    """
+    if not isinstance(params, Mapping):
+        raise TypeError(f"{name} must be a dict of arrays, got {type(params).__name__}")
+    missing = [k for k in shapes if k not in params]
+    extra = [k for k in params if k not in shapes]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"unexpected {extra}")
+        raise ValueError(f"{name} must have exactly the keys {list(shapes)}: {'; '.join(parts)}")
+    if dims is None:
+        dims = {}
+    if dtype is None:
+        all32 = all(np.asarray(params[k]).dtype == np.float32 for k in shapes)
+        dtype = np.float32 if all32 else np.float64
+    return {
+        k: check_array(f"{name}[{k!r}]", params[k], shape, dtype=dtype, dims=dims)
+        for k, shape in shapes.items()
+    }
+
+
+def check_array_dict(
+    name: str,
+    value: object,
+    *,
+    finite: bool = True,
+    dtype: np.dtype | type | None = None,
+) -> dict[str, np.ndarray]:
+    """Check a non-empty dict of name -> array of any shape (e.g. ``grads``) and return a new dict.
+
+    Unlike `check_params` the keys and shapes are not prescribed: clipping and optimisers work on
+    the parameters of any cell. Each array is converted as by `check_array`; the caller's dict is
+    untouched.
+    """
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict of arrays, got {type(value).__name__}")
+    if len(value) == 0:
+        raise ValueError(f"{name} must not be empty, got an empty dict")
+    out = {}
+    for key, arr in value.items():
+        if not isinstance(key, str):
+            raise TypeError(f"{name} keys must be strings, got {key!r} ({type(key).__name__})")
+        ndim = np.ndim(arr) if not isinstance(arr, (str, bytes, Mapping)) and arr is not None else 0
+        out[key] = check_array(f"{name}[{key!r}]", arr, [None] * ndim, dtype=dtype, finite=finite)
+    return out
+
+
+def check_same_keys(
+    name_a: str, a: Mapping[str, np.ndarray], name_b: str, b: Mapping[str, np.ndarray]
+) -> None:
+    """Check that two array dicts have the same keys and, key by key, the same shapes."""
+    missing = [k for k in a if k not in b]
+    extra = [k for k in b if k not in a]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"missing {missing}")
+        if extra:
+            parts.append(f"unexpected {extra}")
+        raise ValueError(
+            f"{name_b} must have the same keys as {name_a} {list(a)}: {'; '.join(parts)}"
+        )
+    for k in a:
+        if np.shape(a[k]) != np.shape(b[k]):
+            raise ValueError(
+                f"{name_b}[{k!r}] must have the shape of {name_a}[{k!r}] {np.shape(a[k])}, "
+                f"got {np.shape(b[k])}"
+            )
+
+
+def check_float_dtype(name: str, dtype: object) -> type:
+    """Check that `dtype` names float32 or float64 and return the NumPy scalar type."""
+    try:
+        dt = np.dtype(dtype)  # type: ignore[call-overload]
+    except TypeError:
+        dt = None
+    if dt is None or dt.type not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be np.float32 or np.float64, got {dtype!r}")
+    return dt.type
+
+
+def check_optional_size(name: str, value: object, *, minimum: int = 1) -> int | None:
+    """Like `check_size`, but None is allowed (and returned) too, e.g. for an optional truncation length."""
+    if value is None:
+        return None
+    return check_size(name, value, minimum=minimum)

@@ -1,0 +1,361 @@
+r"""The gated recurrent unit (Cho et al. 2014), in the form used by Dive into Deep Learning.
+
+.. math::
+    z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) \qquad \text{update gate} \\
+    r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \qquad \text{reset gate} \\
+    \tilde h_t &= \tanh(W_{xh} x_t + W_{hh} (r_t \odot h_{t-1}) + b_h) \\
+    h_t &= z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t
+
+Shapes: ``W_x*`` (H, D), ``W_h*`` (H, H), ``b_*`` (H,) for * in z, r, h; inputs ``X`` (T, B, D);
+``H_all`` (T, B, H). The direct path ``h_t = z_t * h_{t-1} + ...`` contributes ``diag(z_t)`` to the
+step Jacobian, an identity-like route for the gradient when the update gate is near 1.
+
+Note: PyTorch's ``nn.GRU`` applies the reset gate *after* the matrix product,
+``n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))`` (and has two candidate biases), and
+writes ``h_t = (1 - z_t) * n_t + z_t * h_{t-1}``. The two variants are different functions of the
+parameters: same weights do not give the same outputs.
+
+Same verbs as `vg.rnn`: `init`, `forward`, `backward` (optionally truncated), `step`, `step_backward`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vg._checks import (
+    check_array,
+    check_choice,
+    check_float_dtype,
+    check_optional_size,
+    check_params,
+    check_positive,
+    check_rng,
+    check_size,
+)
+from vg.activations import sigmoid
+from vg.rnn import orthogonal
+
+__all__ = [
+    "INITS",
+    "PARAM_NAMES",
+    "GRUCache",
+    "GRUStepCache",
+    "backward",
+    "forward",
+    "init",
+    "step",
+    "step_backward",
+]
+
+_GATES = ("z", "r", "h")  # also the internal stacking order of the input weights
+PARAM_NAMES = tuple(name for g in _GATES for name in (f"W_x{g}", f"W_h{g}", f"b_{g}"))
+INITS = ("gaussian", "orthogonal")
+_SHAPES = {
+    name: shape
+    for g in _GATES
+    for name, shape in ((f"W_x{g}", ("H", "D")), (f"W_h{g}", ("H", "H")), (f"b_{g}", ("H",)))
+}
+
+
+def init(
+    input_size: int,
+    hidden_size: int,
+    rng: np.random.Generator,
+    *,
+    init: str = "gaussian",
+    scale: float | None = None,
+    dtype: Any = np.float64,
+) -> dict[str, np.ndarray]:
+    """Draw the parameters of a GRU.
+
+    Input weights ``W_x*`` are N(0, 1/D); recurrent weights ``W_h*`` are N(0, scale**2) entries
+    (``"gaussian"``, default ``scale = 1/sqrt(H)``) or random orthogonal matrices times a gain
+    (``"orthogonal"``, `scale` is the gain, default 1); biases are zero.
+
+    Returns:
+        The nine parameters ``W_xz, W_hz, b_z, W_xr, W_hr, b_r, W_xh, W_hh, b_h``.
+    """
+    D = check_size("input_size", input_size)
+    H = check_size("hidden_size", hidden_size)
+    check_rng("rng", rng)
+    check_choice("init", init, INITS)
+    dtype = check_float_dtype("dtype", dtype)
+    if scale is not None:
+        scale = check_positive("scale", scale)
+    params = {}
+    for g in _GATES:
+        params[f"W_x{g}"] = rng.standard_normal((H, D)) / np.sqrt(D)
+        if init == "gaussian":
+            params[f"W_h{g}"] = rng.standard_normal((H, H)) * (
+                1.0 / np.sqrt(H) if scale is None else scale
+            )
+        else:
+            params[f"W_h{g}"] = orthogonal(H, rng, 1.0 if scale is None else scale)
+        params[f"b_{g}"] = np.zeros(H)
+    return {k: v.astype(dtype) for k, v in params.items()}
+
+
+@dataclass(frozen=True)
+class GRUCache:
+    """What `backward` needs from `forward`. Built only by `forward`; treat it as opaque.
+
+    Attributes:
+        X: (T, B, D) inputs.
+        Hs: (T + 1, B, H) states ``h_0 .. h_T`` (``Hs[1:]`` is the returned ``H_all``, a view).
+        gates: (T, B, 3H) blocks z, r, h_tilde (after their nonlinearities).
+        RH: (T, B, H) ``r_t * h_{t-1}``.
+        W_x: (3H, D) input weights stacked in the order z, r, h.
+        W_hzr: (2H, H) ``W_hz`` and ``W_hr`` stacked.
+        W_hh: (H, H).
+    """
+
+    X: np.ndarray
+    Hs: np.ndarray
+    gates: np.ndarray
+    RH: np.ndarray
+    W_x: np.ndarray
+    W_hzr: np.ndarray
+    W_hh: np.ndarray
+
+
+@dataclass(frozen=True)
+class GRUStepCache:
+    """What `step_backward` needs from `step`."""
+
+    x_t: np.ndarray
+    h_prev: np.ndarray
+    z: np.ndarray
+    r: np.ndarray
+    h_tilde: np.ndarray
+    params: dict[str, np.ndarray]
+
+
+def _check_inputs(
+    X: object, params: object, h0: object
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+    dims: dict[str, int] = {}
+    p = check_params("params", params, _SHAPES, dims=dims)
+    X = check_array("X", X, ("T", "B", "D"), dims=dims)
+    if h0 is not None:
+        h0 = check_array("h0", h0, ("B", "H"), dims=dims)
+    dtype = np.result_type(X.dtype, p["W_hh"].dtype)
+    if h0 is not None:
+        h0 = h0.astype(dtype, copy=False)
+    p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
+    return X.astype(dtype, copy=False), p, h0
+
+
+def forward(
+    X: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None = None
+) -> tuple[np.ndarray, GRUCache]:
+    """Run the GRU over a whole sequence.
+
+    Args:
+        X: (T, B, D) inputs, time-major.
+        params: the nine parameters (see `init`).
+        h0: (B, H) initial state; zeros if None.
+
+    Returns:
+        ``H_all`` (T, B, H) (a view into the cache: do not modify it in place before `backward`) and the
+        cache for `backward`.
+    """
+    X, p, h0 = _check_inputs(X, params, h0)
+    T, B, D = X.shape
+    H = p["W_hh"].shape[0]
+    dt = X.dtype
+    W_x = np.concatenate([p["W_xz"], p["W_xr"], p["W_xh"]])  # (3H, D)
+    b = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
+    W_hzr = np.concatenate([p["W_hz"], p["W_hr"]])  # (2H, H)
+    W_hh = p["W_hh"]
+    # sigmoid(a) = 0.5 * tanh(a / 2) + 0.5; halving the gate rows (exact) saves a multiplication.
+    half = np.ones((3 * H, 1), dtype=dt)
+    half[: 2 * H] = 0.5
+    W_hzrT_s = (W_hzr * half[: 2 * H]).T
+
+    gates = np.empty((T, B, 3 * H), dtype=dt)
+    np.matmul(X.reshape(T * B, D), (W_x * half).T, out=gates.reshape(T * B, 3 * H))
+    gates += b * half[:, 0]
+    Hs = np.empty((T + 1, B, H), dtype=dt)
+    Hs[0] = 0.0 if h0 is None else h0
+    RH = np.empty((T, B, H), dtype=dt)
+    zr = gates[:, :, : 2 * H]
+    z, r, h_tilde = (gates[:, :, k * H : (k + 1) * H] for k in range(3))
+    rec_zr = np.empty((B, 2 * H), dtype=dt)
+    rec = np.empty((B, H), dtype=dt)
+    W_hhT = W_hh.T
+    for t in range(T):
+        g = zr[t]
+        np.matmul(Hs[t], W_hzrT_s, out=rec_zr)
+        g += rec_zr
+        np.tanh(g, out=g)
+        g *= 0.5
+        g += 0.5  # z, r = sigmoid(...)
+        np.multiply(r[t], Hs[t], out=RH[t])
+        a = h_tilde[t]
+        np.matmul(RH[t], W_hhT, out=rec)
+        a += rec
+        np.tanh(a, out=a)
+        h = Hs[t + 1]  # h = z * h_prev + (1 - z) * h_tilde = h_tilde + z * (h_prev - h_tilde)
+        np.subtract(Hs[t], a, out=h)
+        h *= z[t]
+        h += a
+    cache = GRUCache(X=X, Hs=Hs, gates=gates, RH=RH, W_x=W_x, W_hzr=W_hzr, W_hh=W_hh)
+    return Hs[1:], cache
+
+
+def backward(
+    dH_all: np.ndarray, cache: GRUCache, truncate: int | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    r"""Backpropagation through time for the GRU, optionally truncated.
+
+    ``dH_all[t]`` is :math:`\partial L/\partial h_t` from outside the recurrence; backward adds the
+    recurrent part, ``dh = dH_all[t] + dh_next``. ``truncate=k`` follows the rule of
+    `vg.rnn.backward`: the error injected at step t reaches the immediate terms of steps t, ..., t-k+1
+    only (``dX`` likewise; ``dh0`` receives only from ``dH_all[0..k-1]``); ``k = 1`` keeps only the
+    immediate terms, ``k >= T`` or None is full BPTT.
+
+    Args:
+        dH_all: (T, B, H) gradient with respect to each ``h_t`` from outside the recurrence.
+        cache: the cache returned by `forward`.
+        truncate: None (full BPTT) or the window length k >= 1.
+
+    Returns:
+        ``grads`` (exactly the nine parameter names), ``dX`` (T, B, D) and ``dh0`` (B, H).
+    """
+    if not isinstance(cache, GRUCache):
+        raise TypeError(
+            f"cache must be the GRUCache returned by vg.gru.forward, got {type(cache).__name__}"
+        )
+    X, Hs, gates, RH = cache.X, cache.Hs, cache.gates, cache.RH
+    T, B, D = X.shape
+    H = Hs.shape[2]
+    dt = X.dtype
+    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=dt)
+    k = check_optional_size("truncate", truncate)
+    S, reset = (1, False) if k is None or k >= T else (k, True)
+
+    # Factors independent of the incoming gradient, for all steps at once:
+    # dz_z = dh * (h_prev - h_tilde) * z(1-z);  da_h = dh * (1-z) * (1 - h_tilde^2);
+    # d(r*h_prev) = da_h @ W_hh;  dz_r = d(r*h_prev) * h_prev * r(1-r);
+    # dh_prev = dh * z + d(r*h_prev) * r + [dz_z, dz_r] @ [W_hz; W_hr].
+    z, r, h_tilde = (gates[:, :, k_ * H : (k_ + 1) * H] for k_ in range(3))
+    H_prev = Hs[:-1]
+    P = np.empty((T, B, 3, H), dtype=dt)
+    np.multiply(z * (1.0 - z), H_prev - h_tilde, out=P[:, :, 0])
+    np.multiply(r * (1.0 - r), H_prev, out=P[:, :, 1])
+    np.multiply(1.0 - z, 1.0 - h_tilde * h_tilde, out=P[:, :, 2])
+
+    dZ = np.empty((T, B, 3 * H), dtype=dt)
+    dh = np.zeros((S, B, H), dtype=dt)  # slot t % S carries the error injected at step t
+    dh_2d = dh.reshape(S * B, H)
+    drh = np.empty((S, B, H), dtype=dt)
+    drh_2d = drh.reshape(S * B, H)
+    tmp = np.empty((S * B, H), dtype=dt)
+    dz_buf = np.empty((S, B, 3 * H), dtype=dt)
+    W_hh, W_hzr = cache.W_hh, cache.W_hzr
+    for t in range(T - 1, -1, -1):
+        if reset:  # the error injected at t + S has travelled its S steps: replace it
+            dh[t % S] = dH_all[t]
+            dz = dz_buf
+        else:
+            dh += dH_all[t]  # dh = dH_all[t] + dh_next
+            dz = dZ[t : t + 1]
+        dz4 = dz.reshape(S, B, 3, H)
+        dz_2d = dz.reshape(S * B, 3 * H)
+        np.multiply(dh, P[t, :, 0], out=dz4[:, :, 0])  # dz_z
+        np.multiply(dh, P[t, :, 2], out=dz4[:, :, 2])  # da_h
+        np.matmul(dz_2d[:, 2 * H :], W_hh, out=drh_2d)  # d(r * h_prev)
+        np.multiply(drh, P[t, :, 1], out=dz4[:, :, 1])  # dz_r
+        dh *= z[t]
+        drh *= r[t]
+        dh += drh
+        np.matmul(dz_2d[:, : 2 * H], W_hzr, out=tmp)
+        dh_2d += tmp  # dh_next for step t - 1
+        if reset:
+            dz.sum(axis=0, out=dZ[t])
+
+    dZ_2d = dZ.reshape(T * B, 3 * H)
+    dW_x = dZ_2d.T @ X.reshape(T * B, D)
+    dW_hzr = dZ_2d[:, : 2 * H].T @ H_prev.reshape(T * B, H)
+    dW_hh = dZ_2d[:, 2 * H :].T @ RH.reshape(T * B, H)
+    db = dZ_2d.sum(axis=0)
+    grads = {
+        "W_xz": dW_x[:H],
+        "W_hz": dW_hzr[:H],
+        "b_z": db[:H],
+        "W_xr": dW_x[H : 2 * H],
+        "W_hr": dW_hzr[H:],
+        "b_r": db[H : 2 * H],
+        "W_xh": dW_x[2 * H :],
+        "W_hh": dW_hh,
+        "b_h": db[2 * H :],
+    }
+    dX = (dZ_2d @ cache.W_x).reshape(T, B, D)
+    return grads, dX, dh.sum(axis=0)
+
+
+def step(
+    x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]
+) -> tuple[np.ndarray, GRUStepCache]:
+    """One GRU step, written like the equations (one row per example).
+
+    Args:
+        x_t: (B, D) input.
+        h_prev: (B, H) previous state.
+        params: the nine parameters.
+
+    Returns:
+        ``h`` (B, H) and a cache for `step_backward`.
+    """
+    dims: dict[str, int] = {}
+    p = check_params("params", params, _SHAPES, dims=dims)
+    x_t = check_array("x_t", x_t, ("B", "D"), dims=dims)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims=dims)
+
+    z = sigmoid(x_t @ p["W_xz"].T + h_prev @ p["W_hz"].T + p["b_z"])  # update gate
+    r = sigmoid(x_t @ p["W_xr"].T + h_prev @ p["W_hr"].T + p["b_r"])  # reset gate
+    h_tilde = np.tanh(x_t @ p["W_xh"].T + (r * h_prev) @ p["W_hh"].T + p["b_h"])
+    h = z * h_prev + (1.0 - z) * h_tilde
+    return h, GRUStepCache(x_t, h_prev, z, r, h_tilde, p)
+
+
+def step_backward(
+    dh: np.ndarray, step_cache: GRUStepCache
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Backward pass of one `step`: from ``dh`` (B, H) to the step's immediate gradients.
+
+    Returns:
+        ``grads`` (this step's immediate contributions), ``dx_t`` (B, D) and ``dh_prev`` (B, H).
+    """
+    if not isinstance(step_cache, GRUStepCache):
+        raise TypeError(
+            f"step_cache must be the GRUStepCache returned by vg.gru.step, "
+            f"got {type(step_cache).__name__}"
+        )
+    s = step_cache
+    dh = check_array("dh", dh, s.h_prev.shape, dtype=s.h_prev.dtype)
+    p = s.params
+
+    # h = z * h_prev + (1 - z) * h_tilde
+    dz = dh * (s.h_prev - s.h_tilde)
+    dh_tilde = dh * (1.0 - s.z)
+    dh_prev = dh * s.z
+    # h_tilde = tanh(a_h), a_h = W_xh x + W_hh (r * h_prev) + b_h
+    da_h = dh_tilde * (1.0 - s.h_tilde**2)
+    drh = da_h @ p["W_hh"]
+    dr = drh * s.h_prev
+    dh_prev += drh * s.r
+    da = {"z": dz * s.z * (1.0 - s.z), "r": dr * s.r * (1.0 - s.r), "h": da_h}
+    rh = s.r * s.h_prev
+    grads = {}
+    dx_t = np.zeros_like(s.x_t)
+    for g in _GATES:
+        grads[f"W_x{g}"] = da[g].T @ s.x_t
+        grads[f"W_h{g}"] = da[g].T @ (rh if g == "h" else s.h_prev)
+        grads[f"b_{g}"] = da[g].sum(axis=0)
+        dx_t += da[g] @ p[f"W_x{g}"]
+    dh_prev += da["z"] @ p["W_hz"] + da["r"] @ p["W_hr"]
+    return grads, dx_t, dh_prev

@@ -1,0 +1,173 @@
+r"""Penalties added to the loss to steer the recurrent weights: weight decay, and Pascanu's Omega.
+
+``l2``
+    The weight penalty :math:`\tfrac{\lambda}{2}\sum_k \|W_k\|_F^2` on the arrays you name (usually
+    only ``W_h``). It pulls every singular value of ``W_h`` towards zero: that keeps the gradient
+    from exploding and, for the same reason, makes it vanish faster.
+``omega``
+    The regulariser of Pascanu, Mikolov & Bengio (2013), which asks each backward step to
+    keep the norm of the error it carries: with :math:`\delta_t = (\partial L/\partial h_t)^\top` (a
+    column) and the step Jacobian
+    :math:`J_t = \partial h_t/\partial h_{t-1} = \operatorname{diag}(\phi'(a_t)) W_h`,
+
+    .. math::  \Omega = \sum_{t=1}^{T}
+               \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2 ,
+
+    averaged over the examples of a batch. As in the paper, the errors :math:`\delta_t` are treated
+    as constants when Omega is differentiated: the gradient returned is that of Omega as a function
+    of the parameters with :math:`\delta_t` held fixed (it does flow through the forward pass, since
+    :math:`\phi'(a_t)` depends on every parameter).
+``hidden_grads``
+    The total gradients :math:`\partial L/\partial h_t` that `omega` needs, from the errors injected
+    at each step (what `vg.rnn.backward` computes on its way but does not return).
+
+Both penalties return ``(value, grads)`` with ``grads`` keyed like ``params``, so adding a penalty
+to a training step is ``{k: g[k] + pen_grads[k] for k in g}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from vg import activations, rnn
+from vg._checks import check_array, check_array_dict, check_positive
+
+__all__ = ["hidden_grads", "l2", "omega"]
+
+# d phi'(a) / d h, with phi' written in terms of the output h = phi(a) (as vg.activations does):
+# tanh' = 1 - h^2, sigmoid' = h (1 - h); relu' and identity' are piecewise constant.
+_DPHI_DH = {
+    "tanh": lambda h: -2.0 * h,
+    "sigmoid": lambda h: 1.0 - 2.0 * h,
+    "relu": np.zeros_like,
+    "identity": np.zeros_like,
+}
+
+
+def l2(
+    params: Mapping[str, np.ndarray], keys: Sequence[str], weight: float
+) -> tuple[float, dict[str, np.ndarray]]:
+    r"""The weight penalty :math:`\tfrac{\lambda}{2} \sum_{k \in \text{keys}} \|p_k\|_F^2`.
+
+    Its gradient is :math:`\lambda p_k`, so with plain SGD the penalty shrinks each named array by
+    the factor :math:`1 - \eta\lambda` per step before the loss gradient acts ("weight decay").
+
+    Args:
+        params: dict name -> array (any cell's parameters, a readout's, ...).
+        keys: the names of the arrays to penalise, e.g. ``["W_h"]``; each must be a key of `params`.
+        weight: lambda, >= 0.
+
+    Returns:
+        ``(value, grads)``: the penalty as a float, and a dict with *every* key of `params` (zeros
+        for the arrays not penalised), ready to be added to the loss gradients.
+    """
+    p = check_array_dict("params", params)
+    if isinstance(keys, str) or not isinstance(keys, Sequence):
+        raise TypeError(f"keys must be a list of parameter names such as ['W_h'], got {keys!r}")
+    if len(keys) == 0:
+        raise ValueError("keys must name at least one parameter, got an empty list")
+    for k in keys:
+        if k not in p:
+            raise ValueError(f"keys must be keys of params {list(p)}, got {k!r}")
+    lam = check_positive("weight", weight, allow_zero=True)
+    chosen = set(keys)
+    value = 0.5 * lam * sum(float(np.sum(p[k] * p[k])) for k in chosen)
+    grads = {k: lam * v if k in chosen else np.zeros_like(v) for k, v in p.items()}
+    return value, grads
+
+
+def _check_cache(cache: object) -> rnn.RNNCache:
+    if not isinstance(cache, rnn.RNNCache):
+        raise TypeError(
+            f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}"
+        )
+    return cache
+
+
+def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
+    r"""The total gradients :math:`\partial L/\partial h_t` of a vanilla RNN, for every step.
+
+    The recursion of backpropagation through time, ``dh = dH_all[t] + dh_next`` and
+    ``dh_next = (dh * phi'(a_t)) @ W_h``, run from the last step to the first, keeping every ``dh``.
+
+    Args:
+        dH_all: (T, B, H) the errors injected at each step from outside the recurrence (e.g. from a
+            readout).
+        cache: the cache returned by `vg.rnn.forward`.
+
+    Returns:
+        (T, B, H): row t is :math:`\partial L/\partial h_t` for the state ``H_all[t]``, through all
+        later steps.
+    """
+    c = _check_cache(cache)
+    Hs = c.Hs
+    T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
+    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=Hs.dtype)
+    W_h = c.params["W_h"]
+    Dphi = activations.ACTIVATIONS[c.activation].grad(Hs[1:])
+    dH = np.empty_like(dH_all)
+    dh_next = np.zeros((B, H), dtype=Hs.dtype)
+    for t in range(T - 1, -1, -1):
+        dh = dH_all[t] + dh_next
+        dH[t] = dh
+        dh_next = (dh * Dphi[t]) @ W_h
+    return dH
+
+
+def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
+    r"""Pascanu, Mikolov & Bengio's (2013) norm-preserving regulariser and its gradient.
+
+    .. math::  \Omega = \frac{1}{B}\sum_{b=1}^{B} \sum_{t=1}^{T}
+               \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2,
+               \qquad J_t^\top \delta_t = W_h^\top \big(\phi'(a_t) \odot \delta_t\big),
+
+    where :math:`\delta_t = \partial L/\partial h_t` (total, as from `hidden_grads`) for example b.
+    Each ratio is the factor by which one backward step scales the error, measured in the direction
+    the error actually points; Omega is zero when every step preserves it. A term whose
+    :math:`\delta_t` is exactly zero has no direction and contributes nothing.
+
+    The gradient treats `dH` as a constant, as Pascanu et al. do; the other dependences on the
+    parameters are exact: ``W_h`` appears directly in :math:`J_t^\top`, and :math:`\phi'(a_t)`
+    depends on ``W_x``, ``W_h`` and ``b`` through the forward pass (that part is backpropagated with
+    `vg.rnn.backward`). For ``relu`` and ``identity``, :math:`\phi'` is piecewise constant, so only
+    the direct term remains.
+
+    Args:
+        cache: the cache returned by `vg.rnn.forward` (states, parameters and activation).
+        dH: (T, B, H) the total gradients :math:`\partial L/\partial h_t`, held constant.
+
+    Returns:
+        ``(value, grads)``: Omega as a float, and its gradient with the keys and shapes of the
+        cell's parameters (``W_x``, ``W_h``, ``b``).
+    """
+    c = _check_cache(cache)
+    Hs = c.Hs
+    T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
+    dH = check_array("dH", dH, (T, B, H), dtype=Hs.dtype)
+    W_h = c.params["W_h"]
+    H_all = Hs[1:]
+    S = activations.ACTIVATIONS[c.activation].grad(H_all)  # phi'(a_t), (T, B, H)
+
+    # Normalise the errors first: the ratio does not depend on their size, and tiny or huge errors
+    # (the very thing this regulariser is about) then cause no underflow or overflow.
+    # Divide by the largest entry before squaring, so that even 1e-200 or 1e200 survive.
+    biggest = np.max(np.abs(dH), axis=2, keepdims=True)
+    live = biggest > 0
+    N = np.divide(dH, biggest, out=np.zeros_like(dH), where=live)
+    N /= np.where(live, np.sqrt(np.sum(N * N, axis=2, keepdims=True)), 1.0)
+    U = S * N  # phi'(a_t) * delta_t / ||delta_t||
+    V = U @ W_h  # rows are (W_h^T u)^T: the error after one backward step, (T, B, H)
+    r = np.sqrt(np.sum(V * V, axis=2, keepdims=True))  # the ratios, (T, B, 1)
+    value = float(np.sum(np.where(live, (r - 1.0) ** 2, 0.0)) / B)
+
+    # dOmega/dv = 2 (r - 1) v / r (and 0 where r = 0, where the norm has no gradient), times 1/B.
+    E = np.divide(2.0 * (r - 1.0) * V, r, out=np.zeros_like(V), where=(r > 0) & live) / B
+    # v = W_h^T u: direct dependence on W_h, and on u = phi'(a_t) * n, which depends on h_t.
+    dW_h_direct = np.einsum("tbi,tbj->ij", U, E)
+    dS = (E @ W_h.T) * N  # dOmega/dphi'(a_t)
+    dH_pen = dS * _DPHI_DH[c.activation](H_all)  # dOmega/dh_t through phi'(a_t) = g(h_t)
+    grads, _, _ = rnn.backward(dH_pen, c)
+    grads["W_h"] = grads["W_h"] + dW_h_direct
+    return value, grads

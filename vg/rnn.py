@@ -1,0 +1,375 @@
+r"""The vanilla (Elman) RNN cell and backpropagation through time.
+
+The cell, with column vectors as on the pages:
+
+.. math::  a_t = W_h h_{t-1} + W_x x_t + b, \qquad h_t = \phi(a_t),
+
+and in batched code, one row per example: ``a = h_prev @ W_h.T + x_t @ W_x.T + b``, ``h = phi(a)``.
+
+Shapes: T time steps, B batch, D input size, H hidden size. Parameters ``W_x`` (H, D), ``W_h`` (H, H),
+``b`` (H,); inputs ``X`` (T, B, D); hidden states ``H_all`` (T, B, H), ``H_all[t]`` being ``h_t``.
+
+Four verbs, the same in `vg.lstm` and `vg.gru`:
+
+- `init` draws parameters;
+- `forward` runs a whole sequence and returns a cache for
+- `backward`, which is backpropagation through time (optionally truncated);
+- `step` is one time step written like the equation, for reading and for pages. `step_backward` is its
+  backward pass, equally literal.
+
+`forward` and `backward` are the fast paths (input projections for all steps in one matrix product,
+preallocated buffers, weight gradients in one product after the loop); the tests check them against loops
+over `step` and against finite differences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vg import activations
+from vg._checks import (
+    check_array,
+    check_choice,
+    check_float_dtype,
+    check_optional_size,
+    check_params,
+    check_positive,
+    check_rng,
+    check_size,
+)
+
+__all__ = [
+    "INITS",
+    "PARAM_NAMES",
+    "RNNCache",
+    "RNNStepCache",
+    "backward",
+    "forward",
+    "init",
+    "param_shapes",
+    "step",
+    "step_backward",
+]
+
+PARAM_NAMES = ("W_x", "W_h", "b")
+INITS = ("gaussian", "orthogonal", "identity")
+
+# Shape letters of each parameter; `check_params` binds H and D and checks they agree everywhere.
+_SHAPES = {"W_x": ("H", "D"), "W_h": ("H", "H"), "b": ("H",)}
+
+
+def param_shapes(input_size: int, hidden_size: int) -> dict[str, tuple[int, ...]]:
+    """The shape of every parameter: ``{"W_x": (H, D), "W_h": (H, H), "b": (H,)}``."""
+    D = check_size("input_size", input_size)
+    H = check_size("hidden_size", hidden_size)
+    return {"W_x": (H, D), "W_h": (H, H), "b": (H,)}
+
+
+def orthogonal(n: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+    """A random (n, n) orthogonal matrix times `gain`, uniformly distributed (Haar measure).
+
+    QR-decompose a standard Gaussian matrix and flip the signs of Q's columns so that R has a positive
+    diagonal; without that sign fix the distribution of Q is not uniform (Mezzadri 2007).
+    """
+    q, r = np.linalg.qr(rng.standard_normal((n, n)))
+    return gain * q * np.sign(np.diag(r))
+
+
+def init(
+    input_size: int,
+    hidden_size: int,
+    rng: np.random.Generator,
+    *,
+    init: str = "gaussian",
+    scale: float | None = None,
+    spectral_radius: float | None = None,
+    sigma_max: float | None = None,
+    dtype: Any = np.float64,
+) -> dict[str, np.ndarray]:
+    """Draw the parameters of a vanilla RNN.
+
+    ``W_x`` has entries drawn from N(0, 1/D) (variance 1/D keeps ``W_x x_t`` of order one), except for the
+    identity scheme; ``b`` is zero. ``W_h`` depends on `init`:
+
+    - ``"gaussian"``: entries N(0, scale**2), with ``scale = 1/sqrt(H)`` by default. For large H the
+      eigenvalues of such a matrix fill the disc of radius ``scale * sqrt(H)`` (the circular law), so the
+      default has spectral radius close to 1.
+    - ``"orthogonal"``: ``gain * Q`` with Q a uniformly random orthogonal matrix (Saxe, McClelland &
+      Ganguli 2013): every singular value equals the gain, so no direction is stretched or shrunk by
+      ``W_h`` itself. Here `scale` is the gain (default 1).
+    - ``"identity"``: the IRNN of Le, Jaitly & Hinton (2015), meant for ``activation="relu"``:
+      ``W_h = gain * I`` (`scale` is the gain, default 1), ``b = 0`` and small input weights
+      (standard deviation 0.001), so that at the start the hidden state simply accumulates its input.
+
+    Then, optionally, ``W_h`` is rescaled (after it was drawn, so this overrides `scale`) to a target
+    `spectral_radius` (largest ``|eigenvalue|``) or `sigma_max` (largest singular value, the 2-norm);
+    give at most one of the two. The two differ for non-normal matrices: the spectral radius governs
+    the long-run growth of ``W_h**k``, the largest singular value bounds every single step.
+
+    Args:
+        input_size: D, at least 1.
+        hidden_size: H, at least 1.
+        rng: the random generator (we never use NumPy's global random state).
+        init: ``"gaussian"``, ``"orthogonal"`` or ``"identity"``.
+        scale: standard deviation (gaussian) or gain (orthogonal, identity) of ``W_h``.
+        spectral_radius: if given, rescale ``W_h`` to this spectral radius (> 0).
+        sigma_max: if given, rescale ``W_h`` to this largest singular value (> 0).
+        dtype: ``np.float64`` (default) or ``np.float32``.
+
+    Returns:
+        ``{"W_x": (H, D), "W_h": (H, H), "b": (H,)}``.
+    """
+    shapes = param_shapes(input_size, hidden_size)
+    H, D = shapes["W_x"]
+    check_rng("rng", rng)
+    check_choice("init", init, INITS)
+    dtype = check_float_dtype("dtype", dtype)
+    if scale is not None:
+        scale = check_positive("scale", scale)
+    if spectral_radius is not None and sigma_max is not None:
+        raise ValueError(
+            "give at most one of spectral_radius and sigma_max, "
+            f"got spectral_radius={spectral_radius!r} and sigma_max={sigma_max!r}"
+        )
+
+    if init == "gaussian":
+        W_x = rng.standard_normal((H, D)) / np.sqrt(D)
+        W_h = rng.standard_normal((H, H)) * (1.0 / np.sqrt(H) if scale is None else scale)
+    elif init == "orthogonal":
+        W_x = rng.standard_normal((H, D)) / np.sqrt(D)
+        W_h = orthogonal(H, rng, 1.0 if scale is None else scale)
+    else:  # identity
+        W_x = rng.standard_normal((H, D)) * 1e-3
+        W_h = np.eye(H) * (1.0 if scale is None else scale)
+
+    if spectral_radius is not None:
+        target = check_positive("spectral_radius", spectral_radius)
+        W_h = W_h * (target / np.max(np.abs(np.linalg.eigvals(W_h))))
+    elif sigma_max is not None:
+        target = check_positive("sigma_max", sigma_max)
+        W_h = W_h * (target / np.linalg.norm(W_h, 2))
+    return {"W_x": W_x.astype(dtype), "W_h": W_h.astype(dtype), "b": np.zeros(H, dtype=dtype)}
+
+
+@dataclass(frozen=True)
+class RNNCache:
+    """What `backward` needs from `forward`. Built only by `forward`; treat it as opaque.
+
+    Attributes:
+        X: (T, B, D) the inputs.
+        Hs: (T + 1, B, H) the states ``h_0 .. h_T`` in the maths' numbering: ``Hs[0]`` is the initial
+            state and ``Hs[1:]`` is the ``H_all`` that `forward` returned (a view, not a copy).
+        params: the checked parameters.
+        activation: the activation's name.
+    """
+
+    X: np.ndarray
+    Hs: np.ndarray
+    params: dict[str, np.ndarray]
+    activation: str
+
+
+@dataclass(frozen=True)
+class RNNStepCache:
+    """What `step_backward` needs from `step`: the step's input, previous and new state, parameters."""
+
+    x_t: np.ndarray
+    h_prev: np.ndarray
+    h: np.ndarray
+    params: dict[str, np.ndarray]
+    activation: str
+
+
+def _check_inputs(
+    X: object, params: object, h0: object, activation: str
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+    """Validate forward's arguments; return X, params and h0 as arrays of one common float dtype."""
+    check_choice("activation", activation, activations.ACTIVATIONS)
+    dims: dict[str, int] = {}
+    p = check_params("params", params, _SHAPES, dims=dims)
+    X = check_array("X", X, ("T", "B", "D"), dims=dims)
+    if h0 is not None:
+        h0 = check_array("h0", h0, ("B", "H"), dims=dims)
+    dtype = np.result_type(X.dtype, p["W_h"].dtype)
+    if h0 is not None:
+        h0 = h0.astype(dtype, copy=False)
+    p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
+    return X.astype(dtype, copy=False), p, h0
+
+
+def forward(
+    X: np.ndarray,
+    params: dict[str, np.ndarray],
+    h0: np.ndarray | None = None,
+    activation: str = "tanh",
+) -> tuple[np.ndarray, RNNCache]:
+    """Run the RNN over a whole sequence.
+
+    Args:
+        X: (T, B, D) inputs, time-major.
+        params: ``{"W_x": (H, D), "W_h": (H, H), "b": (H,)}``.
+        h0: (B, H) initial state; zeros if None.
+        activation: ``"tanh"`` (default), ``"sigmoid"``, ``"relu"`` or ``"identity"``.
+
+    Returns:
+        ``H_all`` (T, B, H), with ``H_all[t]`` the state after reading ``X[t]``, and the cache for
+        `backward`. ``H_all`` is a view into the cache: do not modify it in place before `backward`.
+        float32 inputs and parameters give float32 results; any float64 makes everything float64.
+    """
+    X, p, h0 = _check_inputs(X, params, h0, activation)
+    T, B, D = X.shape
+    H = p["W_h"].shape[0]
+    act = activations.ACTIVATIONS[activation].fn
+
+    Hs = np.empty((T + 1, B, H), dtype=X.dtype)
+    if h0 is None:
+        Hs[0] = 0.0
+    else:
+        Hs[0] = h0
+    # Input projections of all T steps in one matrix product, written straight into the state buffer;
+    # the loop then only adds the recurrent term and applies phi in place.
+    A = Hs[1:]
+    np.matmul(X.reshape(T * B, D), p["W_x"].T, out=A.reshape(T * B, H))
+    A += p["b"]
+    W_hT = p["W_h"].T
+    rec = np.empty((B, H), dtype=X.dtype)
+    for t in range(T):
+        a = Hs[t + 1]
+        np.matmul(Hs[t], W_hT, out=rec)
+        a += rec
+        act(a, out=a)
+    return Hs[1:], RNNCache(X=X, Hs=Hs, params=p, activation=activation)
+
+
+def backward(
+    dH_all: np.ndarray, cache: RNNCache, truncate: int | None = None
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    r"""Backpropagation through time, optionally truncated.
+
+    ``dH_all[t]`` is :math:`\partial L / \partial h_t` coming from *outside* the recurrence (e.g. from a
+    readout at step t); the recurrent part is added here, one step at a time, as
+    ``dh = dH_all[t] + dh_next``, ``da = dh * phi'(a_t)``, ``dh_next = da @ W_h``.
+
+    Truncation (``truncate=k``): the error injected at step t, ``dH_all[t]``, flows back through at most
+    k steps. It reaches the immediate (:math:`\partial^+`) terms of steps t, t-1, ..., t-k+1 and nothing
+    earlier, so
+
+    .. math::  \frac{\partial L}{\partial W} \approx \sum_t \sum_{j=\max(0, t-k+1)}^{t}
+               \Big(\frac{\partial^+ h_j}{\partial W}\Big)^{\!\top}
+               \Big(\prod_{m=j+1}^{t} \frac{\partial h_m}{\partial h_{m-1}}\Big)^{\!\top}
+               \frac{\partial L}{\partial h_t}\Big|_{\text{outside}}
+
+    (steps numbered from 0 here, as in the arrays). The same rule applies to ``dX`` (``dX[j]`` receives
+    only from ``t < j + k``) and to ``dh0``, which receives only from ``dH_all[t]`` with ``t <= k - 1``
+    (the first k steps). ``k = 1`` keeps only the immediate terms, with no recurrent Jacobian at all;
+    ``k >= T`` (or None, the default) is full BPTT. Truncation bounds how far back an error can travel
+    (so a gradient cannot explode through more than k Jacobians) at the price of never learning
+    dependencies longer than k steps. The cost is k times that of full BPTT's recurrent products, since
+    k errors are in flight at once.
+
+    Args:
+        dH_all: (T, B, H) gradient of the loss with respect to each ``h_t``, from outside the recurrence.
+        cache: the cache returned by `forward`.
+        truncate: None (full BPTT) or the window length k >= 1.
+
+    Returns:
+        ``grads`` (the keys and shapes of ``params``), ``dX`` (T, B, D) and ``dh0`` (B, H).
+    """
+    if not isinstance(cache, RNNCache):
+        raise TypeError(
+            f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}"
+        )
+    Hs, X, p = cache.Hs, cache.X, cache.params
+    T, B, D = X.shape
+    H = Hs.shape[2]
+    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=X.dtype)
+    k = check_optional_size("truncate", truncate)
+    S, reset = (1, False) if k is None or k >= T else (k, True)
+
+    W_h = p["W_h"]
+    # phi'(a_t) for every step at once, from the stored outputs.
+    Dphi = activations.ACTIVATIONS[cache.activation].grad(Hs[1:])
+    dA = np.empty((T, B, H), dtype=X.dtype)
+    # S "slots" of dh_next: slot t % S carries the error injected at step t back through the window.
+    # Full BPTT is one slot that keeps accumulating.
+    dh_next = np.zeros((S, B, H), dtype=X.dtype)
+    dh_next_2d = dh_next.reshape(S * B, H)
+    da_slots = np.empty((S, B, H), dtype=X.dtype)
+    for t in range(T - 1, -1, -1):
+        if reset:  # the error injected at t + S has travelled its S steps: replace it
+            dh_next[t % S] = dH_all[t]
+            np.multiply(dh_next, Dphi[t], out=da_slots)
+            da_slots.sum(axis=0, out=dA[t])
+            np.matmul(da_slots.reshape(S * B, H), W_h, out=dh_next_2d)
+        else:
+            dh = dh_next_2d
+            dh += dH_all[t]  # dh = dH_all[t] + dh_next
+            da = dA[t]
+            np.multiply(dh, Dphi[t], out=da)
+            np.matmul(da, W_h, out=dh)  # becomes dh_next for step t - 1
+    # Weight gradients summed over time and batch in one product each.
+    dA_2d = dA.reshape(T * B, H)
+    grads = {
+        "W_x": dA_2d.T @ X.reshape(T * B, D),
+        "W_h": dA_2d.T @ Hs[:-1].reshape(T * B, H),
+        "b": dA_2d.sum(axis=0),
+    }
+    dX = (dA_2d @ p["W_x"]).reshape(T, B, D)
+    dh0 = dh_next.sum(axis=0)
+    return grads, dX, dh0
+
+
+def step(
+    x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray], activation: str = "tanh"
+) -> tuple[np.ndarray, RNNStepCache]:
+    """One time step, ``h = phi(W_h h_prev + W_x x_t + b)`` with one row per example.
+
+    Args:
+        x_t: (B, D) input at this step.
+        h_prev: (B, H) previous state.
+        params: as for `forward`.
+        activation: as for `forward`.
+
+    Returns:
+        ``h`` (B, H) and a cache for `step_backward`.
+    """
+    check_choice("activation", activation, activations.ACTIVATIONS)
+    dims: dict[str, int] = {}
+    p = check_params("params", params, _SHAPES, dims=dims)
+    x_t = check_array("x_t", x_t, ("B", "D"), dims=dims)
+    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims=dims)
+    W_x, W_h, b = p["W_x"], p["W_h"], p["b"]
+    phi = activations.ACTIVATIONS[activation].fn
+
+    a = h_prev @ W_h.T + x_t @ W_x.T + b
+    h = phi(a)
+    return h, RNNStepCache(x_t=x_t, h_prev=h_prev, h=h, params=p, activation=activation)
+
+
+def step_backward(
+    dh: np.ndarray, step_cache: RNNStepCache
+) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+    """Backward pass of one `step`: from ``dh`` = dL/dh (B, H) to the step's immediate gradients.
+
+    Returns:
+        ``grads`` (this step's immediate contribution to each parameter's gradient), ``dx_t`` (B, D)
+        and ``dh_prev`` (B, H).
+    """
+    if not isinstance(step_cache, RNNStepCache):
+        raise TypeError(
+            f"step_cache must be the RNNStepCache returned by vg.rnn.step, "
+            f"got {type(step_cache).__name__}"
+        )
+    c = step_cache
+    dh = check_array("dh", dh, c.h.shape, dtype=c.h.dtype)
+    W_x, W_h = c.params["W_x"], c.params["W_h"]
+    phi_grad = activations.ACTIVATIONS[c.activation].grad
+
+    da = dh * phi_grad(c.h)  # through h = phi(a)
+    grads = {"W_x": da.T @ c.x_t, "W_h": da.T @ c.h_prev, "b": da.sum(axis=0)}
+    dx_t = da @ W_x
+    dh_prev = da @ W_h
+    return grads, dx_t, dh_prev
