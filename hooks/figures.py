@@ -134,6 +134,8 @@ def on_files(files: Files, config, **kwargs) -> Files:
     made: dict[str, str] = {}
     os.environ.setdefault("MPLBACKEND", "Agg")
     for f in list(files.documentation_pages()):
+        if not f.src_uri.endswith(".md"):
+            continue  # notebooks (mkdocs-jupyter makes them pages) live outside docs_dir
         src_path = docs_dir / f.src_uri
         blocks = find_figure_blocks(src_path.read_text(encoding="utf-8"), f.src_uri)
         folder = f.src_uri.rsplit("/", 1)[0] + "/" if "/" in f.src_uri else ""

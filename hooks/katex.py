@@ -53,10 +53,10 @@ def render_html(content: str, where: str) -> str:
     matches = list(_MATH.finditer(content))
     if not matches:
         return content
-    items = [
-        (html.unescape(m.group("inline") if m.group("inline") is not None else m.group("display")), m.group("display") is not None)
-        for m in matches
-    ]
+    items = []
+    for m in matches:
+        display = m.group("display") is not None
+        items.append((html.unescape(m.group("display") if display else m.group("inline")), display))
     results = render_batch(items)
     errors = [f"  {tex!r}: {r['error']}" for (tex, _), r in zip(items, results) if "error" in r]
     if errors:

@@ -60,7 +60,7 @@ def _cell_line(py_text: str, cell_source: str) -> int:
     return 1
 
 
-def execute(src: Path) -> tuple["object", float]:
+def execute(src: Path) -> tuple[object, float]:
     """Convert `src` with jupytext and execute it; return the executed notebook and the seconds taken.
 
     Raises:
@@ -86,10 +86,11 @@ def execute(src: Path) -> tuple["object", float]:
         try:
             client.execute()
         except CellExecutionError as exc:
-            failing = next(
-                (c for c in nb.cells if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))),
-                None,
-            )
+            errored = [
+                c for c in nb.cells
+                if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
+            ]
+            failing = errored[0] if errored else None
             line = _cell_line(text, failing.source) if failing is not None else 1
             rel = src.relative_to(ROOT)
             plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
@@ -128,7 +129,9 @@ def on_files(files: Files, config, **kwargs) -> Files:
     for src, (path, _seconds) in zip(sources, results):
         uri = f"examples/{src.stem}.ipynb"
         src_dir = str(path.parent.parent)
-        files.append(File(uri, src_dir=src_dir, dest_dir=config["site_dir"], use_directory_urls=config["use_directory_urls"]))
+        files.append(
+            File(uri, src_dir=src_dir, dest_dir=config["site_dir"], use_directory_urls=config["use_directory_urls"])
+        )
     return files
 
 

@@ -7,6 +7,8 @@ against finite differences) to build the truncated-BPTT reference.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -50,10 +52,7 @@ class Cell:
         return grads, dx, (dprev if isinstance(dprev, tuple) else (dprev,))
 
 
-RNN_CELLS = [
-    Cell(f"rnn-{a}", vg.rnn, ("h0",), (("activation", a),))
-    for a in ("tanh", "sigmoid", "relu", "identity")
-]
+RNN_CELLS = [Cell(f"rnn-{a}", vg.rnn, ("h0",), (("activation", a),)) for a in ("tanh", "sigmoid", "relu", "identity")]
 LSTM = Cell("lstm", vg.lstm, ("h0", "c0"))
 GRU = Cell("gru", vg.gru, ("h0",))
 
@@ -65,8 +64,7 @@ def random_problem(cell: Cell, T: int, B: int, D: int, H: int, seed: int = 0):
     """
     rng = np.random.default_rng(seed)
     params = cell.init(D, H, rng)
-    params = {k: (v + 0.3 * rng.standard_normal(v.shape)) if k.startswith("b") else v
-              for k, v in params.items()}
+    params = {k: (v + 0.3 * rng.standard_normal(v.shape)) if k.startswith("b") else v for k, v in params.items()}
     X = rng.standard_normal((T, B, D))
     states = tuple(0.5 * rng.standard_normal((B, H)) for _ in cell.states)
     G = rng.standard_normal((T, B, H))
@@ -126,3 +124,14 @@ def window_loss(cell: Cell, G, X, params, states, fixed_states, k: int) -> float
         H_w, _ = cell.forward(X[start : s + 1], params, init_state)
         total += float(np.sum(G[s] * H_w[-1]))
     return total
+
+
+@contextmanager
+def kernel_path(exp_kernels: bool) -> Iterator[None]:
+    """Force the forward passes onto their exp-based (large-size) or np.tanh (small-size) kernels."""
+    old = vg.activations.TANH_KERNEL_MIN_SIZE
+    vg.activations.TANH_KERNEL_MIN_SIZE = 0 if exp_kernels else 10**9
+    try:
+        yield
+    finally:
+        vg.activations.TANH_KERNEL_MIN_SIZE = old

@@ -67,9 +67,7 @@ def test_tanh_outputs_stay_in_range():
     np.testing.assert_array_equal(y, [-1, -1, 1, 1])
 
 
-@pytest.mark.parametrize(
-    ("name", "gamma"), [("tanh", 1.0), ("sigmoid", 0.25), ("relu", 1.0), ("identity", 1.0)]
-)
+@pytest.mark.parametrize(("name", "gamma"), [("tanh", 1.0), ("sigmoid", 0.25), ("relu", 1.0), ("identity", 1.0)])
 def test_derivative_bound(name, gamma):
     """gamma = max |phi'| comes out of the derivative code: 1 for tanh, 1/4 for sigmoid."""
     assert activations.derivative_bound(name) == gamma

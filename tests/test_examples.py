@@ -14,7 +14,7 @@ import pytest
 from tests._site import ROOT, example_sources
 
 sys.path.insert(0, str(ROOT / "hooks"))
-import notebooks  # noqa: E402  (the MkDocs hook: the same code path as the build)
+import notebooks
 
 SOURCES = example_sources()
 

@@ -18,6 +18,13 @@ from _gradtests import (
 import vg
 
 
+@pytest.fixture(autouse=True, params=["np.tanh kernels", "exp kernels"])
+def kernel_path(request, monkeypatch):
+    """Run every test with both in-place activation paths of the fast forward (small/large sizes)."""
+    size = 10**9 if request.param == "np.tanh kernels" else 0
+    monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", size)
+
+
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
 def test_gradients_match_finite_differences(shape):
     check_gradients(GRU, *shape)

@@ -28,13 +28,17 @@ __all__ = ["clip_global_norm", "clip_norm_per_parameter", "clip_value", "global_
 
 
 def _norm(a: np.ndarray) -> float:
-    # Scale by the largest entry first: squaring entries of 1e200 would overflow to inf, while the
-    # norm itself (about 1e200) is perfectly representable.
+    with np.errstate(over="ignore", under="ignore"):
+        n = float(np.sqrt(np.vdot(a, a)))
+    if 1e-150 < n < 1e150:
+        return n
+    # Squares of entries near 1e200 overflow to inf and squares of vanishing entries near 1e-200
+    # underflow to 0, although the norm itself is representable: scale by the largest entry first.
     m = float(np.max(np.abs(a))) if a.size else 0.0
-    if m == 0.0:
-        return 0.0
+    if m == 0.0 or not np.isfinite(m):
+        return m
     s = a / m
-    return m * float(np.sqrt(np.sum(s * s)))
+    return m * float(np.sqrt(np.vdot(s, s)))
 
 
 def _global_norm(grads: Mapping[str, np.ndarray]) -> float:

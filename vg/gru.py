@@ -25,12 +25,13 @@ from typing import Any
 
 import numpy as np
 
+from vg import activations
 from vg._checks import (
-    check_array,
+    check_array_fast,
     check_choice,
     check_float_dtype,
     check_optional_size,
-    check_params,
+    check_params_fast,
     check_positive,
     check_rng,
     check_size,
@@ -89,9 +90,7 @@ def init(
     for g in _GATES:
         params[f"W_x{g}"] = rng.standard_normal((H, D)) / np.sqrt(D)
         if init == "gaussian":
-            params[f"W_h{g}"] = rng.standard_normal((H, H)) * (
-                1.0 / np.sqrt(H) if scale is None else scale
-            )
+            params[f"W_h{g}"] = rng.standard_normal((H, H)) * (1.0 / np.sqrt(H) if scale is None else scale)
         else:
             params[f"W_h{g}"] = orthogonal(H, rng, 1.0 if scale is None else scale)
         params[f"b_{g}"] = np.zeros(H)
@@ -133,14 +132,12 @@ class GRUStepCache:
     params: dict[str, np.ndarray]
 
 
-def _check_inputs(
-    X: object, params: object, h0: object
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+def _check_inputs(X: object, params: object, h0: object) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    X = check_array("X", X, ("T", "B", "D"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    X = check_array_fast("X", X, ("T", "B", "D"), dims=dims)
     if h0 is not None:
-        h0 = check_array("h0", h0, ("B", "H"), dims=dims)
+        h0 = check_array_fast("h0", h0, ("B", "H"), dims=dims)
     dtype = np.result_type(X.dtype, p["W_hh"].dtype)
     if h0 is not None:
         h0 = h0.astype(dtype, copy=False)
@@ -148,9 +145,7 @@ def _check_inputs(
     return X.astype(dtype, copy=False), p, h0
 
 
-def forward(
-    X: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None = None
-) -> tuple[np.ndarray, GRUCache]:
+def forward(X: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None = None) -> tuple[np.ndarray, GRUCache]:
     """Run the GRU over a whole sequence.
 
     Args:
@@ -170,14 +165,18 @@ def forward(
     b = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])
     W_hzr = np.concatenate([p["W_hz"], p["W_hr"]])  # (2H, H)
     W_hh = p["W_hh"]
-    # sigmoid(a) = 0.5 * tanh(a / 2) + 0.5; halving the gate rows (exact) saves a multiplication.
-    half = np.ones((3 * H, 1), dtype=dt)
-    half[: 2 * H] = 0.5
-    W_hzrT_s = (W_hzr * half[: 2 * H]).T
+    # Nonlinearities through exp (see vg.activations.inplace_kernel): the gate rows are negated,
+    # sigmoid(a) = 1 / (1 + exp(-a)); the candidate's rows (and W_hh) are scaled for the tanh kernel.
+    # Both are exact rescalings folded into the weights.
+    h_scale, tanh_kernel = activations.inplace_kernel("tanh", B * H)
+    scale = np.full((3 * H, 1), -1.0, dtype=dt)
+    scale[2 * H :] = h_scale
+    W_hzrT_s = (-W_hzr).T
+    W_hhT_s = (W_hh * h_scale).T
 
     gates = np.empty((T, B, 3 * H), dtype=dt)
-    np.matmul(X.reshape(T * B, D), (W_x * half).T, out=gates.reshape(T * B, 3 * H))
-    gates += b * half[:, 0]
+    np.matmul(X.reshape(T * B, D), (W_x * scale).T, out=gates.reshape(T * B, 3 * H))
+    gates += b * scale[:, 0]
     Hs = np.empty((T + 1, B, H), dtype=dt)
     Hs[0] = 0.0 if h0 is None else h0
     RH = np.empty((T, B, H), dtype=dt)
@@ -185,23 +184,23 @@ def forward(
     z, r, h_tilde = (gates[:, :, k * H : (k + 1) * H] for k in range(3))
     rec_zr = np.empty((B, 2 * H), dtype=dt)
     rec = np.empty((B, H), dtype=dt)
-    W_hhT = W_hh.T
-    for t in range(T):
-        g = zr[t]
-        np.matmul(Hs[t], W_hzrT_s, out=rec_zr)
-        g += rec_zr
-        np.tanh(g, out=g)
-        g *= 0.5
-        g += 0.5  # z, r = sigmoid(...)
-        np.multiply(r[t], Hs[t], out=RH[t])
-        a = h_tilde[t]
-        np.matmul(RH[t], W_hhT, out=rec)
-        a += rec
-        np.tanh(a, out=a)
-        h = Hs[t + 1]  # h = z * h_prev + (1 - z) * h_tilde = h_tilde + z * (h_prev - h_tilde)
-        np.subtract(Hs[t], a, out=h)
-        h *= z[t]
-        h += a
+    with np.errstate(over="ignore"):  # exp overflowing to inf gives the right limits
+        for t in range(T):
+            g = zr[t]
+            np.dot(Hs[t], W_hzrT_s, out=rec_zr)
+            g += rec_zr
+            np.exp(g, out=g)
+            g += 1.0
+            np.reciprocal(g, out=g)  # z, r = sigmoid(...)
+            np.multiply(r[t], Hs[t], out=RH[t])
+            a = h_tilde[t]
+            np.dot(RH[t], W_hhT_s, out=rec)
+            a += rec
+            tanh_kernel(a)  # h_tilde
+            h = Hs[t + 1]  # h = z * h_prev + (1 - z) * h_tilde = h_tilde + z * (h_prev - h_tilde)
+            np.subtract(Hs[t], a, out=h)
+            h *= z[t]
+            h += a
     cache = GRUCache(X=X, Hs=Hs, gates=gates, RH=RH, W_x=W_x, W_hzr=W_hzr, W_hh=W_hh)
     return Hs[1:], cache
 
@@ -226,14 +225,12 @@ def backward(
         ``grads`` (exactly the nine parameter names), ``dX`` (T, B, D) and ``dh0`` (B, H).
     """
     if not isinstance(cache, GRUCache):
-        raise TypeError(
-            f"cache must be the GRUCache returned by vg.gru.forward, got {type(cache).__name__}"
-        )
+        raise TypeError(f"cache must be the GRUCache returned by vg.gru.forward, got {type(cache).__name__}")
     X, Hs, gates, RH = cache.X, cache.Hs, cache.gates, cache.RH
     T, B, D = X.shape
     H = Hs.shape[2]
     dt = X.dtype
-    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=dt)
+    dH_all = check_array_fast("dH_all", dH_all, (T, B, H), dtype=dt)
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
@@ -249,33 +246,47 @@ def backward(
     np.multiply(1.0 - z, 1.0 - h_tilde * h_tilde, out=P[:, :, 2])
 
     dZ = np.empty((T, B, 3 * H), dtype=dt)
-    dh = np.zeros((S, B, H), dtype=dt)  # slot t % S carries the error injected at step t
-    dh_2d = dh.reshape(S * B, H)
-    drh = np.empty((S, B, H), dtype=dt)
-    drh_2d = drh.reshape(S * B, H)
+    # The running gradient: one (B, H) array for full BPTT; S "slots" (S, B, H) for truncation, slot
+    # t % S carrying the error injected at step t. (2-D when S = 1 because NumPy's per-call overhead
+    # is about twice as high for 3-D broadcasting, and small networks feel it.)
+    state_shape = (S, B, H) if reset else (B, H)
+    dh = np.zeros(state_shape, dtype=dt)
+    dh_2d = dh.reshape(-1, H)
+    drh = np.empty(state_shape, dtype=dt)
+    drh_2d = drh.reshape(-1, H)
     tmp = np.empty((S * B, H), dtype=dt)
-    dz_buf = np.empty((S, B, 3 * H), dtype=dt)
+    # Where each step's dz goes: straight into dZ[t] for full BPTT; for truncation into a buffer whose
+    # S slots are then summed into dZ[t]. Per-step views made once: list lookups are cheaper than
+    # slicing inside the loop.
+    if reset:
+        dz_buf = np.empty((S, B, 3 * H), dtype=dt)
+        dz_t = [dz_buf] * T
+    else:
+        dz_t = list(dZ)
+    dz4_t = [dz.reshape(*dz.shape[:-1], 3, H) for dz in dz_t]
+    dzz_t, dzr_t, dzh_t = ([dz4[..., k_, :] for dz4 in dz4_t] for k_ in range(3))
+    dz2_t = [dz.reshape(-1, 3 * H) for dz in dz_t]
+    dzh2_t = [dz2[:, 2 * H :] for dz2 in dz2_t]
+    dzzr2_t = [dz2[:, : 2 * H] for dz2 in dz2_t]
+    dH_t, dZ_t, z_t, r_t = list(dH_all), list(dZ), list(z), list(r)
+    Pz_t, Pr_t, Ph_t = (list(P[:, :, k_]) for k_ in range(3))
     W_hh, W_hzr = cache.W_hh, cache.W_hzr
     for t in range(T - 1, -1, -1):
         if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh[t % S] = dH_all[t]
-            dz = dz_buf
+            dh[t % S] = dH_t[t]
         else:
-            dh += dH_all[t]  # dh = dH_all[t] + dh_next
-            dz = dZ[t : t + 1]
-        dz4 = dz.reshape(S, B, 3, H)
-        dz_2d = dz.reshape(S * B, 3 * H)
-        np.multiply(dh, P[t, :, 0], out=dz4[:, :, 0])  # dz_z
-        np.multiply(dh, P[t, :, 2], out=dz4[:, :, 2])  # da_h
-        np.matmul(dz_2d[:, 2 * H :], W_hh, out=drh_2d)  # d(r * h_prev)
-        np.multiply(drh, P[t, :, 1], out=dz4[:, :, 1])  # dz_r
-        dh *= z[t]
-        drh *= r[t]
+            dh += dH_t[t]  # dh = dH_all[t] + dh_next
+        np.multiply(dh, Pz_t[t], out=dzz_t[t])  # dz_z
+        np.multiply(dh, Ph_t[t], out=dzh_t[t])  # da_h
+        np.dot(dzh2_t[t], W_hh, out=drh_2d)  # d(r * h_prev)
+        np.multiply(drh, Pr_t[t], out=dzr_t[t])  # dz_r
+        dh *= z_t[t]
+        drh *= r_t[t]
         dh += drh
-        np.matmul(dz_2d[:, : 2 * H], W_hzr, out=tmp)
+        np.dot(dzzr2_t[t], W_hzr, out=tmp)
         dh_2d += tmp  # dh_next for step t - 1
         if reset:
-            dz.sum(axis=0, out=dZ[t])
+            dz_buf.sum(axis=0, out=dZ_t[t])
 
     dZ_2d = dZ.reshape(T * B, 3 * H)
     dW_x = dZ_2d.T @ X.reshape(T * B, D)
@@ -294,12 +305,10 @@ def backward(
         "b_h": db[2 * H :],
     }
     dX = (dZ_2d @ cache.W_x).reshape(T, B, D)
-    return grads, dX, dh.sum(axis=0)
+    return grads, dX, (dh.sum(axis=0) if reset else dh)
 
 
-def step(
-    x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]
-) -> tuple[np.ndarray, GRUStepCache]:
+def step(x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, GRUStepCache]:
     """One GRU step, written like the equations (one row per example).
 
     Args:
@@ -311,9 +320,9 @@ def step(
         ``h`` (B, H) and a cache for `step_backward`.
     """
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    x_t = check_array("x_t", x_t, ("B", "D"), dims=dims)
-    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    x_t = check_array_fast("x_t", x_t, ("B", "D"), dims=dims)
+    h_prev = check_array_fast("h_prev", h_prev, ("B", "H"), dims=dims)
 
     z = sigmoid(x_t @ p["W_xz"].T + h_prev @ p["W_hz"].T + p["b_z"])  # update gate
     r = sigmoid(x_t @ p["W_xr"].T + h_prev @ p["W_hr"].T + p["b_r"])  # reset gate
@@ -322,21 +331,16 @@ def step(
     return h, GRUStepCache(x_t, h_prev, z, r, h_tilde, p)
 
 
-def step_backward(
-    dh: np.ndarray, step_cache: GRUStepCache
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def step_backward(dh: np.ndarray, step_cache: GRUStepCache) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Backward pass of one `step`: from ``dh`` (B, H) to the step's immediate gradients.
 
     Returns:
         ``grads`` (this step's immediate contributions), ``dx_t`` (B, D) and ``dh_prev`` (B, H).
     """
     if not isinstance(step_cache, GRUStepCache):
-        raise TypeError(
-            f"step_cache must be the GRUStepCache returned by vg.gru.step, "
-            f"got {type(step_cache).__name__}"
-        )
+        raise TypeError(f"step_cache must be the GRUStepCache returned by vg.gru.step, got {type(step_cache).__name__}")
     s = step_cache
-    dh = check_array("dh", dh, s.h_prev.shape, dtype=s.h_prev.dtype)
+    dh = check_array_fast("dh", dh, s.h_prev.shape, dtype=s.h_prev.dtype)
     p = s.params
 
     # h = z * h_prev + (1 - z) * h_tilde

@@ -26,12 +26,13 @@ from typing import Any
 
 import numpy as np
 
+from vg import activations
 from vg._checks import (
-    check_array,
+    check_array_fast,
     check_choice,
     check_float_dtype,
     check_optional_size,
-    check_params,
+    check_params_fast,
     check_positive,
     check_rng,
     check_size,
@@ -57,9 +58,7 @@ PARAM_NAMES = tuple(name for g in GATES for name in (f"W_x{g}", f"W_h{g}", f"b_{
 INITS = ("gaussian", "orthogonal")
 
 _SHAPES = {
-    name: shape
-    for g in GATES
-    for name, shape in ((f"W_x{g}", ("H", "D")), (f"W_h{g}", ("H", "H")), (f"b_{g}", ("H",)))
+    name: shape for g in GATES for name, shape in ((f"W_x{g}", ("H", "D")), (f"W_h{g}", ("H", "H")), (f"b_{g}", ("H",)))
 }
 # Internal stacking order: the three sigmoid gates first (one contiguous block), and the three gates
 # that multiply dc in the backward pass (i, f, c) contiguous too.
@@ -95,19 +94,13 @@ def init(
     dtype = check_float_dtype("dtype", dtype)
     if scale is not None:
         scale = check_positive("scale", scale)
-    if (
-        isinstance(forget_bias, bool)
-        or not isinstance(forget_bias, numbers.Real)
-        or not np.isfinite(forget_bias)
-    ):
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, numbers.Real) or not np.isfinite(forget_bias):
         raise ValueError(f"forget_bias must be a finite real number, got {forget_bias!r}")
     params = {}
     for g in GATES:
         params[f"W_x{g}"] = rng.standard_normal((H, D)) / np.sqrt(D)
         if init == "gaussian":
-            params[f"W_h{g}"] = rng.standard_normal((H, H)) * (
-                1.0 / np.sqrt(H) if scale is None else scale
-            )
+            params[f"W_h{g}"] = rng.standard_normal((H, H)) * (1.0 / np.sqrt(H) if scale is None else scale)
         else:
             params[f"W_h{g}"] = orthogonal(H, rng, 1.0 if scale is None else scale)
         params[f"b_{g}"] = np.full(H, float(forget_bias) if g == "f" else 0.0)
@@ -155,8 +148,8 @@ def _check_inputs(
     X: object, params: object, h0: object, c0: object
 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray, np.ndarray]:
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    X = check_array("X", X, ("T", "B", "D"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    X = check_array_fast("X", X, ("T", "B", "D"), dims=dims)
     dtype = np.result_type(X.dtype, p["W_hi"].dtype)
     B, H = X.shape[1], dims["H"]
     states = []
@@ -164,7 +157,7 @@ def _check_inputs(
         if s is None:
             states.append(np.zeros((B, H), dtype=dtype))
         else:
-            states.append(check_array(name, s, ("B", "H"), dims=dims).astype(dtype, copy=False))
+            states.append(check_array_fast(name, s, ("B", "H"), dims=dims).astype(dtype, copy=False))
     p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
     return X.astype(dtype, copy=False), p, states[0], states[1]
 
@@ -194,11 +187,16 @@ def forward(
     W_x = np.concatenate([p[f"W_x{g}"] for g in _ORDER])  # (4H, D)
     W_h = np.concatenate([p[f"W_h{g}"] for g in _ORDER])  # (4H, H)
     b = np.concatenate([p[f"b_{g}"] for g in _ORDER])
-    # sigmoid(z) = 0.5 * tanh(z / 2) + 0.5: halving the sigmoid gates' rows (exact in floating point)
-    # lets one tanh call serve all four gates.
-    half = np.ones((4 * H, 1), dtype=dt)
-    half[: 3 * H] = 0.5
-    W_x_s, W_hT_s, b_s = W_x * half, (W_h * half).T, b * half[:, 0]
+    # Gate nonlinearities, applied in place with one call for all four gates. Large batches go through
+    # exp (see vg.activations.inplace_kernel): sigmoid rows negated, sigmoid(a) = 1 / (1 + exp(-a)),
+    # candidate rows doubled, tanh(a) = 1 - 2 / (1 + exp(2a)). Small ones go through np.tanh, which
+    # is then cheaper: sigmoid rows halved, sigmoid(a) = 0.5 * tanh(a / 2) + 0.5. Either way the
+    # rescaling is exact and folded into the weights.
+    use_exp = activations.inplace_kernel("tanh", B * 4 * H)[0] != 1.0
+    scale = np.full((4 * H, 1), -1.0 if use_exp else 0.5, dtype=dt)
+    scale[3 * H :] = 2.0 if use_exp else 1.0
+    W_x_s, W_hT_s, b_s = W_x * scale, (W_h * scale).T, b * scale[:, 0]
+    tc_scale, tanh_kernel = activations.inplace_kernel("tanh", B * H)
 
     gates = np.empty((T, B, 4 * H), dtype=dt)
     np.matmul(X.reshape(T * B, D), W_x_s.T, out=gates.reshape(T * B, 4 * H))
@@ -207,24 +205,40 @@ def forward(
     Cs = np.empty((T + 1, B, H), dtype=dt)
     tanh_c = np.empty((T, B, H), dtype=dt)
     Hs[0], Cs[0] = h0, c0
-    o, i, f, c_tilde = (gates[:, :, k * H : (k + 1) * H] for k in range(4))
-    sig = gates[:, :, : 3 * H]
+    # Per-step views, made once: a list lookup is cheaper than slicing inside the loop, which
+    # matters for small networks where the loop's Python overhead dominates.
+    o, i, f, c_tilde = (list(gates[:, :, k * H : (k + 1) * H]) for k in range(4))
+    sig = list(gates[:, :, : 3 * H])
+    z_t, h_t, c_t, tc_t = list(gates), list(Hs), list(Cs), list(tanh_c)
     rec = np.empty((B, 4 * H), dtype=dt)
     tmp = np.empty((B, H), dtype=dt)
-    for t in range(T):
-        z = gates[t]
-        np.matmul(Hs[t], W_hT_s, out=rec)
-        z += rec
-        np.tanh(z, out=z)
-        s = sig[t]
-        s *= 0.5
-        s += 0.5
-        c = Cs[t + 1]
-        np.multiply(f[t], Cs[t], out=c)  # c = f * c_prev + i * c_tilde
-        np.multiply(i[t], c_tilde[t], out=tmp)
-        c += tmp
-        np.tanh(c, out=tanh_c[t])
-        np.multiply(o[t], tanh_c[t], out=Hs[t + 1])  # h = o * tanh(c)
+    with np.errstate(over="ignore"):  # exp overflowing to inf gives the right limits
+        for t in range(T):
+            z = z_t[t]
+            np.dot(h_t[t], W_hT_s, out=rec)
+            z += rec
+            ct = c_tilde[t]
+            if use_exp:
+                np.exp(z, out=z)
+                z += 1.0
+                np.reciprocal(sig[t], out=sig[t])  # o, i, f
+                np.divide(-2.0, ct, out=ct)
+                ct += 1.0  # c_tilde
+            else:
+                np.tanh(z, out=z)  # c_tilde, and tanh(a / 2) for o, i, f
+                sig[t] *= 0.5
+                sig[t] += 0.5
+            c = c_t[t + 1]
+            np.multiply(f[t], c_t[t], out=c)  # c = f * c_prev + i * c_tilde
+            np.multiply(i[t], ct, out=tmp)
+            c += tmp
+            tc = tc_t[t]
+            if tc_scale == 1.0:
+                np.tanh(c, out=tc)
+            else:
+                np.multiply(c, tc_scale, out=tc)
+                tanh_kernel(tc)
+            np.multiply(o[t], tc, out=h_t[t + 1])  # h = o * tanh(c)
     cache = LSTMCache(X=X, Hs=Hs, Cs=Cs, gates=gates, tanh_c=tanh_c, W_x=W_x, W_h=W_h)
     return Hs[1:], cache
 
@@ -252,14 +266,12 @@ def backward(
         ``grads`` (exactly the twelve parameter names), ``dX`` (T, B, D) and ``(dh0, dc0)``, each (B, H).
     """
     if not isinstance(cache, LSTMCache):
-        raise TypeError(
-            f"cache must be the LSTMCache returned by vg.lstm.forward, got {type(cache).__name__}"
-        )
+        raise TypeError(f"cache must be the LSTMCache returned by vg.lstm.forward, got {type(cache).__name__}")
     X, Hs, Cs, gates, tanh_c = cache.X, cache.Hs, cache.Cs, cache.gates, cache.tanh_c
     T, B, D = X.shape
     H = Hs.shape[2]
     dt = X.dtype
-    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=dt)
+    dH_all = check_array_fast("dH_all", dH_all, (T, B, H), dtype=dt)
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
@@ -275,29 +287,44 @@ def backward(
     R = o * (1.0 - tanh_c * tanh_c)
 
     dZ = np.empty((T, B, 4 * H), dtype=dt)
-    dh = np.zeros((S, B, H), dtype=dt)  # slot t % S carries the error injected at step t
-    dc = np.zeros((S, B, H), dtype=dt)
-    dh_2d = dh.reshape(S * B, H)
-    tmp = np.empty((S, B, H), dtype=dt)
-    dz_buf = np.empty((S, B, 4 * H), dtype=dt)
+    # The running gradients: one (B, H) array for full BPTT; S "slots" (S, B, H) for truncation,
+    # slot t % S carrying the error injected at step t. (2-D arrays when S = 1 because NumPy's
+    # per-call overhead is about twice as high for 3-D broadcasting, and small networks feel it.)
+    state_shape = (S, B, H) if reset else (B, H)
+    dh = np.zeros(state_shape, dtype=dt)
+    dc = np.zeros(state_shape, dtype=dt)
+    dh_2d = dh.reshape(-1, H)
+    dc_b = dc[..., None, :]
+    tmp = np.empty(state_shape, dtype=dt)
+    # Where each step's dz goes: straight into dZ[t] for full BPTT; for truncation into a buffer
+    # whose S slots are then summed into dZ[t]. Per-step views made once: list lookups are cheaper
+    # than slicing inside the loop.
+    if reset:
+        dz_buf = np.empty((S, B, 4 * H), dtype=dt)
+        dz_t = [dz_buf] * T
+    else:
+        dz_t = list(dZ)
+    dz4_t = [dz.reshape(*dz.shape[:-1], 4, H) for dz in dz_t]
+    dzo_t = [dz4[..., 0, :] for dz4 in dz4_t]
+    dzifc_t = [dz4[..., 1:, :] for dz4 in dz4_t]
+    dz2_t = [dz.reshape(-1, 4 * H) for dz in dz_t]
+    dH_t, dZ_t, f_t, R_t = list(dH_all), list(dZ), list(f), list(R)
+    Po_t, Pifc_t = list(P[:, :, 0]), list(P[:, :, 1:])
     W_h = cache.W_h
     for t in range(T - 1, -1, -1):
         if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh[t % S] = dH_all[t]
+            dh[t % S] = dH_t[t]
             dc[t % S] = 0.0
-            dz = dz_buf
         else:
-            dh += dH_all[t]  # dh = dH_all[t] + dh_next
-            dz = dZ[t : t + 1]
-        dz4 = dz.reshape(S, B, 4, H)
-        np.multiply(dh, P[t, :, 0], out=dz4[:, :, 0])
-        np.multiply(dh, R[t], out=tmp)
+            dh += dH_t[t]  # dh = dH_all[t] + dh_next
+        np.multiply(dh, Po_t[t], out=dzo_t[t])
+        np.multiply(dh, R_t[t], out=tmp)
         dc += tmp
-        np.multiply(dc[:, :, None, :], P[t, :, 1:], out=dz4[:, :, 1:])
-        dc *= f[t]  # dc_next for step t - 1
+        np.multiply(dc_b, Pifc_t[t], out=dzifc_t[t])
+        dc *= f_t[t]  # dc_next for step t - 1
         if reset:
-            dz.sum(axis=0, out=dZ[t])
-        np.matmul(dz.reshape(S * B, 4 * H), W_h, out=dh_2d)  # dh_next for step t - 1
+            dz_buf.sum(axis=0, out=dZ_t[t])
+        np.dot(dz2_t[t], W_h, out=dh_2d)  # dh_next for step t - 1
 
     dZ_2d = dZ.reshape(T * B, 4 * H)
     dW_x = dZ_2d.T @ X.reshape(T * B, D)
@@ -310,7 +337,9 @@ def backward(
         grads[f"W_h{g}"] = dW_h[rows]
         grads[f"b_{g}"] = db[rows]
     dX = (dZ_2d @ cache.W_x).reshape(T, B, D)
-    return grads, dX, (dh.sum(axis=0), dc.sum(axis=0))
+    if reset:
+        dh, dc = dh.sum(axis=0), dc.sum(axis=0)
+    return grads, dX, (dh, dc)
 
 
 def step(
@@ -328,10 +357,10 @@ def step(
         ``(h, c)``, each (B, H), and a cache for `step_backward`.
     """
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    x_t = check_array("x_t", x_t, ("B", "D"), dims=dims)
-    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims=dims)
-    c_prev = check_array("c_prev", c_prev, ("B", "H"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    x_t = check_array_fast("x_t", x_t, ("B", "D"), dims=dims)
+    h_prev = check_array_fast("h_prev", h_prev, ("B", "H"), dims=dims)
+    c_prev = check_array_fast("c_prev", c_prev, ("B", "H"), dims=dims)
 
     i = sigmoid(x_t @ p["W_xi"].T + h_prev @ p["W_hi"].T + p["b_i"])  # input gate
     f = sigmoid(x_t @ p["W_xf"].T + h_prev @ p["W_hf"].T + p["b_f"])  # forget gate
@@ -358,12 +387,11 @@ def step_backward(
     """
     if not isinstance(step_cache, LSTMStepCache):
         raise TypeError(
-            f"step_cache must be the LSTMStepCache returned by vg.lstm.step, "
-            f"got {type(step_cache).__name__}"
+            f"step_cache must be the LSTMStepCache returned by vg.lstm.step, got {type(step_cache).__name__}"
         )
     s = step_cache
-    dh = check_array("dh", dh, s.c.shape, dtype=s.c.dtype)
-    dc = check_array("dc", dc, s.c.shape, dtype=s.c.dtype)
+    dh = check_array_fast("dh", dh, s.c.shape, dtype=s.c.dtype)
+    dc = check_array_fast("dc", dc, s.c.shape, dtype=s.c.dtype)
     p = s.params
     tanh_c = np.tanh(s.c)
 

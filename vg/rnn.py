@@ -31,11 +31,11 @@ import numpy as np
 
 from vg import activations
 from vg._checks import (
-    check_array,
+    check_array_fast,
     check_choice,
     check_float_dtype,
     check_optional_size,
-    check_params,
+    check_params_fast,
     check_positive,
     check_rng,
     check_size,
@@ -189,10 +189,10 @@ def _check_inputs(
     """Validate forward's arguments; return X, params and h0 as arrays of one common float dtype."""
     check_choice("activation", activation, activations.ACTIVATIONS)
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    X = check_array("X", X, ("T", "B", "D"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    X = check_array_fast("X", X, ("T", "B", "D"), dims=dims)
     if h0 is not None:
-        h0 = check_array("h0", h0, ("B", "H"), dims=dims)
+        h0 = check_array_fast("h0", h0, ("B", "H"), dims=dims)
     dtype = np.result_type(X.dtype, p["W_h"].dtype)
     if h0 is not None:
         h0 = h0.astype(dtype, copy=False)
@@ -222,7 +222,10 @@ def forward(
     X, p, h0 = _check_inputs(X, params, h0, activation)
     T, B, D = X.shape
     H = p["W_h"].shape[0]
-    act = activations.ACTIVATIONS[activation].fn
+    # The in-place kernel may want the pre-activation times a factor (2 for tanh, -1 for sigmoid,
+    # see vg.activations.inplace_kernel): fold it into the weights once (exact: a power of two or -1).
+    s, kernel = activations.inplace_kernel(activation, B * H)
+    W_x, W_hT, b = p["W_x"] * s, p["W_h"].T * s, p["b"] * s
 
     Hs = np.empty((T + 1, B, H), dtype=X.dtype)
     if h0 is None:
@@ -232,15 +235,16 @@ def forward(
     # Input projections of all T steps in one matrix product, written straight into the state buffer;
     # the loop then only adds the recurrent term and applies phi in place.
     A = Hs[1:]
-    np.matmul(X.reshape(T * B, D), p["W_x"].T, out=A.reshape(T * B, H))
-    A += p["b"]
-    W_hT = p["W_h"].T
+    np.matmul(X.reshape(T * B, D), W_x.T, out=A.reshape(T * B, H))
+    A += b
     rec = np.empty((B, H), dtype=X.dtype)
-    for t in range(T):
-        a = Hs[t + 1]
-        np.matmul(Hs[t], W_hT, out=rec)
-        a += rec
-        act(a, out=a)
+    h_views = list(Hs)  # per-step views made once (indexing inside the loop costs more than a list)
+    with np.errstate(over="ignore"):  # exp overflowing to inf in the kernel gives the right limit
+        for t in range(T):
+            a = h_views[t + 1]
+            np.dot(h_views[t], W_hT, out=rec)  # np.dot(out=) has less call overhead than matmul
+            a += rec
+            kernel(a)  # h = phi(a)
     return Hs[1:], RNNCache(X=X, Hs=Hs, params=p, activation=activation)
 
 
@@ -279,13 +283,11 @@ def backward(
         ``grads`` (the keys and shapes of ``params``), ``dX`` (T, B, D) and ``dh0`` (B, H).
     """
     if not isinstance(cache, RNNCache):
-        raise TypeError(
-            f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}"
-        )
+        raise TypeError(f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}")
     Hs, X, p = cache.Hs, cache.X, cache.params
     T, B, D = X.shape
     H = Hs.shape[2]
-    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=X.dtype)
+    dH_all = check_array_fast("dH_all", dH_all, (T, B, H), dtype=X.dtype)
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
@@ -298,18 +300,20 @@ def backward(
     dh_next = np.zeros((S, B, H), dtype=X.dtype)
     dh_next_2d = dh_next.reshape(S * B, H)
     da_slots = np.empty((S, B, H), dtype=X.dtype)
+    da_slots_2d = da_slots.reshape(S * B, H)
+    dA_t, dH_t, Dphi_t = list(dA), list(dH_all), list(Dphi)
     for t in range(T - 1, -1, -1):
         if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh_next[t % S] = dH_all[t]
-            np.multiply(dh_next, Dphi[t], out=da_slots)
-            da_slots.sum(axis=0, out=dA[t])
-            np.matmul(da_slots.reshape(S * B, H), W_h, out=dh_next_2d)
+            dh_next[t % S] = dH_t[t]
+            np.multiply(dh_next, Dphi_t[t], out=da_slots)
+            da_slots.sum(axis=0, out=dA_t[t])
+            np.dot(da_slots_2d, W_h, out=dh_next_2d)
         else:
             dh = dh_next_2d
-            dh += dH_all[t]  # dh = dH_all[t] + dh_next
-            da = dA[t]
-            np.multiply(dh, Dphi[t], out=da)
-            np.matmul(da, W_h, out=dh)  # becomes dh_next for step t - 1
+            dh += dH_t[t]  # dh = dH_all[t] + dh_next
+            da = dA_t[t]
+            np.multiply(dh, Dphi_t[t], out=da)
+            np.dot(da, W_h, out=dh)  # becomes dh_next for step t - 1
     # Weight gradients summed over time and batch in one product each.
     dA_2d = dA.reshape(T * B, H)
     grads = {
@@ -338,9 +342,9 @@ def step(
     """
     check_choice("activation", activation, activations.ACTIVATIONS)
     dims: dict[str, int] = {}
-    p = check_params("params", params, _SHAPES, dims=dims)
-    x_t = check_array("x_t", x_t, ("B", "D"), dims=dims)
-    h_prev = check_array("h_prev", h_prev, ("B", "H"), dims=dims)
+    p = check_params_fast("params", params, _SHAPES, dims=dims)
+    x_t = check_array_fast("x_t", x_t, ("B", "D"), dims=dims)
+    h_prev = check_array_fast("h_prev", h_prev, ("B", "H"), dims=dims)
     W_x, W_h, b = p["W_x"], p["W_h"], p["b"]
     phi = activations.ACTIVATIONS[activation].fn
 
@@ -349,9 +353,7 @@ def step(
     return h, RNNStepCache(x_t=x_t, h_prev=h_prev, h=h, params=p, activation=activation)
 
 
-def step_backward(
-    dh: np.ndarray, step_cache: RNNStepCache
-) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
+def step_backward(dh: np.ndarray, step_cache: RNNStepCache) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Backward pass of one `step`: from ``dh`` = dL/dh (B, H) to the step's immediate gradients.
 
     Returns:
@@ -359,12 +361,9 @@ def step_backward(
         and ``dh_prev`` (B, H).
     """
     if not isinstance(step_cache, RNNStepCache):
-        raise TypeError(
-            f"step_cache must be the RNNStepCache returned by vg.rnn.step, "
-            f"got {type(step_cache).__name__}"
-        )
+        raise TypeError(f"step_cache must be the RNNStepCache returned by vg.rnn.step, got {type(step_cache).__name__}")
     c = step_cache
-    dh = check_array("dh", dh, c.h.shape, dtype=c.h.dtype)
+    dh = check_array_fast("dh", dh, c.h.shape, dtype=c.h.dtype)
     W_x, W_h = c.params["W_x"], c.params["W_h"]
     phi_grad = activations.ACTIVATIONS[c.activation].grad
 

@@ -59,13 +59,15 @@ def adding_problem(
         Values are uniform on [-1, 1]. The marker is +1 at two steps: the first (value X1) drawn
         uniformly from the first ten steps, the second (value X2) uniformly from the first
         ``T // 2 - 1`` steps that are still unmarked. The marker is -1 at the first and at the last
-        step (unless the first step is marked, which takes precedence) and 0 elsewhere. If the first
-        step is marked, X1 is set to 0 (as in the paper). The target is ``0.5 + (X1 + X2) / 4``, in
-        [0, 1]. The paper's sequences had random lengths between T and T + T/10; here every sequence
-        has length exactly T so that a batch is one array. The best constant prediction is 0.5, with
-        MSE ``Var(X1 + X2) / 16 = (0.9/3 + 1/3) / 16 = 19/480 ≈ 0.0396`` (Var of U[-1, 1] is 1/3; X1
-        is 0 with probability 1/10). The paper counted a sequence as correct when the absolute error
-        at the end was below 0.04.
+        step (unless the first step is marked, which takes precedence) and 0 elsewhere. If the
+        first mark falls on step 0, X1 is set to 0 (the paper's rule for this "rare case"; the
+        second mark may also fall on step 0, and then keeps its value). The target is
+        ``0.5 + (X1 + X2) / 4``, in [0, 1]. The paper's sequences had random lengths between T and
+        T + T/10; here every sequence has length exactly T so that a batch is one array. The best
+        constant prediction is 0.5, with MSE
+        ``Var(X1 + X2) / 16 = (0.9/3 + 1/3) / 16 = 19/480 ≈ 0.0396`` (Var of U[-1, 1] is 1/3; X1 is
+        0 with probability 1/10). The paper counted a sequence as correct when the absolute error at
+        the end was below 0.04.
 
     Args:
         T: sequence length; at least 2 for ``"marked"`` and at least 11 for

@@ -45,6 +45,7 @@ from vg._checks import (
     check_params,
     check_positive,
     check_rng,
+    check_same_keys,
     check_size,
 )
 
@@ -163,6 +164,15 @@ def _check_readout(readout: object) -> dict[str, np.ndarray]:
     return check_params("readout", readout, {"W_y": ("O", "H"), "b_y": ("O",)})
 
 
+def _check_readout_fits(readout: dict[str, np.ndarray], H_all: np.ndarray) -> None:
+    O, H = readout["W_y"].shape
+    if H != H_all.shape[-1]:
+        raise ValueError(
+            f"readout['W_y'] must have shape (O, H) = ({O}, {H_all.shape[-1]}) to read the cell's "
+            f"hidden state of size H = {H_all.shape[-1]}, got {readout['W_y'].shape}"
+        )
+
+
 def _check_targets(name: str, Y: object, loss: str, T: int, B: int, O: int) -> tuple[Any, bool]:
     """Validate targets; return them and whether they are per step (True) or last step only."""
     ndim = np.ndim(Y) if isinstance(Y, (np.ndarray, list, tuple)) else -1
@@ -240,6 +250,67 @@ def _dh_norms(
     return norms
 
 
+def _gradients(
+    cell: Any,
+    params: dict,
+    readout: dict,
+    X: np.ndarray,
+    Y: np.ndarray,
+    per_step: bool,
+    loss: str,
+    fkw: dict,
+    bkw: dict,
+    buffers: dict,
+) -> tuple[float, dict | None, np.ndarray | None, list[str], list[str]]:
+    """One forward and backward pass, checking every stage for NaN/Inf.
+
+    Returns ``(loss, grads, dH_all, names, details)``: `grads` (cell and readout together) is None when
+    it could not be computed; `names` lists what is non-finite (empty if all is well) and `details`
+    says how, for the error message.
+    """
+    H_all, cache = cell.forward(X, params, **fkw)
+    _check_readout_fits(readout, H_all)
+    Z, rcache = _readout._forward(H_all if per_step else H_all[-1], readout)
+    loss_k, dZ = _loss(loss, Z, Y)
+    names: list[str] = [] if np.isfinite(loss_k) else ["loss"]
+    details: list[str] = []
+    dZ_finite = bool(np.all(np.isfinite(dZ)))
+    if names or not dZ_finite:
+        # Something overflowed. If the states did, say from which time step: that is where the
+        # forward pass exploded. (Finite states with a non-finite loss mean the readout overflowed.)
+        finite_t = np.isfinite(H_all).all(axis=(1, 2))
+        if not finite_t.all():
+            names.append("H_all")
+            t0 = int(np.argmin(finite_t))
+            details.append(f"the hidden states are NaN/Inf from time step {t0} on")
+    if not dZ_finite:
+        if not names:
+            names.append("dL/dZ")
+        details.append("dL/dZ is NaN/Inf, so no gradient could be computed")
+        return loss_k, None, None, names, details
+    rgrads, dH = _readout._backward(dZ, rcache)
+    if not np.all(np.isfinite(dH)):
+        names.append("dL/dh")
+        details.append("dL/dh from the readout is NaN/Inf, so BPTT could not run")
+        return loss_k, None, None, names, details
+    if per_step:
+        dH_all = dH
+    else:
+        # Reuse one zero buffer per shape: a fresh (T, B, H) allocation every step costs page
+        # faults worth a noticeable fraction of the backward pass.
+        dH_all = buffers.get(H_all.shape)
+        if dH_all is None:
+            dH_all = buffers[H_all.shape] = np.zeros_like(H_all)
+        dH_all.fill(0.0)  # in case a cell's backward wrote into it
+        dH_all[-1] = dH
+    grads, _, _ = cell.backward(dH_all, cache, **bkw)
+    grads = {**grads, **rgrads}
+    for n, c in _nonfinite_counts(grads).items():
+        names.append(n)
+        details.append(f"d{n} has {c} NaN/Inf entries")
+    return loss_k, grads, dH_all, names, details
+
+
 def fit(
     cell: ModuleType,
     params: Mapping[str, np.ndarray],
@@ -284,7 +355,8 @@ def fit(
         truncate: passed to ``cell.backward`` (truncated BPTT window), None for full BPTT.
         forward_kwargs: extra arguments of ``cell.forward``, e.g. ``{"activation": "relu"}``.
         record_dh_norms: record the norms of dL/dh_t for every t (see `History.dh_norms`);
-            costs about one extra forward and backward pass at each recorded step. Always full BPTT.
+            costs about one extra forward and backward pass at each recorded step. Always full BPTT,
+            whatever `truncate` is; the task must keep T fixed.
         record_every: record dh norms every this many steps (steps 0, n, 2n, ...).
         eval_data: fixed ``(X, Y)`` to evaluate on every `eval_every` steps.
         eval_every: evaluation period in steps (needs `eval_data`; default: only at the end).
@@ -348,7 +420,7 @@ def fit(
             grad_norm=np.array(norms, dtype=float),
             clipped=np.array(clipped_flags, dtype=bool),
             dh_steps=np.array(dh_steps, dtype=int),
-            dh_norms=np.array(dh_rows) if record_dh_norms else None,
+            dh_norms=(np.array(dh_rows) if dh_rows else np.empty((0, 0))) if record_dh_norms else None,
             eval_steps=np.array(ev_steps, dtype=int),
             eval_loss=np.array(ev_loss, dtype=float),
             eval_accuracy=np.array(ev_acc, dtype=float),
@@ -363,40 +435,17 @@ def fit(
         ev_acc.append(np.nan if ev.accuracy is None else ev.accuracy)
 
     cur_p, cur_r = p, r
-    dH_buf = None
+    bkw = {} if truncate is None else {"truncate": truncate}
+    buffers: dict[tuple, np.ndarray] = {}
     try:
         for k in range(n_steps):
             X, Y, per_step = _sample(task, rng, loss, O)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                H_all, cache = cell.forward(X, cur_p, **fkw)
-                Z, rcache = _readout._forward(H_all if per_step else H_all[-1], cur_r)
-                loss_k, dZ = _loss(loss, Z, Y)
-                problem = None
-                if not (np.isfinite(loss_k) and np.all(np.isfinite(dZ))):
-                    problem = ("non-finite loss", ("loss",), "")
-                else:
-                    rgrads, dH = _readout._backward(dZ, rcache)
-                    if per_step:
-                        dH_all = dH
-                    else:
-                        # Reuse one zero buffer: a fresh (T, B, H) allocation each step costs
-                        # page faults comparable to a fraction of the backward pass.
-                        if dH_buf is None or dH_buf.shape != H_all.shape:
-                            dH_buf = np.zeros_like(H_all)
-                        dH_all = dH_buf
-                        dH_all.fill(0.0)  # in case a cell's backward wrote into it
-                        dH_all[-1] = dH
-                    if not np.all(np.isfinite(dH_all)):
-                        problem = ("non-finite gradient", ("dL/dh_T",), "")
-                if problem is None:
-                    bkw = {} if truncate is None else {"truncate": truncate}
-                    grads, _, _ = cell.backward(dH_all, cache, **bkw)
-                    grads = {**grads, **rgrads}
-                    bad = _nonfinite_counts(grads)
-                    if bad:
-                        detail = ", ".join(f"d{n} has {c} NaN/Inf entries" for n, c in bad.items())
-                        problem = ("non-finite gradient", tuple(bad), detail)
-                if problem is not None:
+                loss_k, grads, dH_all, names, details = _gradients(
+                    cell, cur_p, cur_r, X, Y, per_step, loss, fkw, bkw, buffers
+                )
+                if names:
+                    problem = (_headline(names, grads), tuple(names), ", ".join(details))
                     _fail(problem, k, loss_k, history, cur_p, cur_r, on_nonfinite)
                 if record_dh_norms and k % record_every == 0:
                     dh_rows.append(_dh_norms(cell, X, cur_p, dH_all, fkw))
@@ -407,6 +456,8 @@ def fit(
                 elif callable(clip):
                     g = clip(grads)
                     g = g[0] if isinstance(g, tuple) else g
+                    if k == 0:
+                        check_same_keys("grads", grads, "clip(grads)", g)
                     was_clipped = any(not np.array_equal(g[n], grads[n]) for n in grads)
                 else:
                     g, _ = _clip._clip_global_norm(grads, clip)
@@ -438,6 +489,16 @@ def fit(
     return FitResult(cur_p, cur_r, history())
 
 
+def _headline(names: list[str], grads: dict | None) -> str:
+    """E.g. "non-finite loss and gradient" for the names found non-finite."""
+    what = [w for w, n in (("loss", "loss"), ("hidden state", "H_all")) if n in names]
+    if grads is None or any(n in grads for n in names):
+        what.append("gradient")
+    if len(what) > 1:
+        return "non-finite " + ", ".join(what[:-1]) + " and " + what[-1]
+    return "non-finite " + what[0]
+
+
 class _Stop(Exception):
     """Internal: carries the non-finite report out of the loop for on_nonfinite="stop"."""
 
@@ -463,8 +524,8 @@ def _fail(
     msg += f" (loss = {loss_k:.6g}"
     if norm is not None:
         msg += f", gradient norm before clipping = {norm:.6g}"
-    msg += "). The parameters at the start of this step are finite: restart from them "
-    msg += "(error.params, error.readout) with a smaller learning rate or with gradient clipping."
+    msg += "). The parameters at the start of this step are all finite and kept as a checkpoint: "
+    msg += "restart from them with a smaller learning rate or with gradient clipping."
     fields = {
         "stopped_nonfinite": True,
         "nonfinite_step": k,
@@ -536,6 +597,7 @@ def predict(
     if not isinstance(per_step, bool):
         raise TypeError(f"per_step must be True or False, got {per_step!r}")
     H_all, _ = cell.forward(X, params, **fkw)
+    _check_readout_fits(r, H_all)
     Z, _ = _readout._forward(H_all if per_step else H_all[-1], r)
     return Z
 
