@@ -51,11 +51,14 @@ def flops(cell: str, B: int, H: int, T: int, D: int) -> float:
     return 6.0 * T * B * CELLS[cell] * H * (D + H)
 
 
-def median_times(fns, budget: float, min_reps: int = 7, max_reps: int = 3000) -> list[float]:
-    """Median wall time of each function, over as many repetitions as fit in `budget` seconds.
+def median_times(fns, budget: float, min_reps: int = 9, max_reps: int = 3000) -> list[tuple[float, float]]:
+    """Median CPU time and median wall time of each function, over as many repetitions as fit in
+    `budget` seconds.
 
     The functions are called in turn, one repetition of each per round, so that both libraries see
-    the same machine load (the machine may be shared).
+    the same machine load. CPU time (`time.process_time`, all threads of this process) is the main
+    measure: on a shared machine, wall time also counts the time other processes held the CPU, which
+    varies from one repetition to the next far more than the work itself.
     """
     for _ in range(3):
         for fn in fns:
@@ -65,13 +68,15 @@ def median_times(fns, budget: float, min_reps: int = 7, max_reps: int = 3000) ->
         fn()
     once = time.perf_counter() - t0
     reps = int(min(max_reps, max(min_reps, budget / max(once, 1e-9))))
-    times = [[] for _ in fns]
+    cpu = [[] for _ in fns]
+    wall = [[] for _ in fns]
     for _ in range(reps):
-        for fn, ts in zip(fns, times):
-            t0 = time.perf_counter()
+        for fn, c, w in zip(fns, cpu, wall):
+            c0, w0 = time.process_time(), time.perf_counter()
             fn()
-            ts.append(time.perf_counter() - t0)
-    return [float(np.median(ts)) for ts in times]
+            w.append(time.perf_counter() - w0)
+            c.append(time.process_time() - c0)
+    return [(float(np.median(c)), float(np.median(w))) for c, w in zip(cpu, wall)]
 
 
 def vg_runner(cell: str, params, X, G):
@@ -183,7 +188,8 @@ def main() -> None:
     print()
     header = "| cell | dtype | (B, H, T, D) | vg ms | vg GFLOP/s |"
     if torch is not None:
-        header += " torch ms | torch GFLOP/s | torch / vg |"
+        header += " torch ms | torch GFLOP/s | torch / vg | (wall-clock ratio) |"
+    print("times: median CPU time of one forward + backward, in ms")
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for cell in args.cells:
@@ -198,11 +204,11 @@ def main() -> None:
                 fns = [vg_runner(cell, params, X, G)]
                 if torch is not None:
                     fns.append(torch_runner(cell, X, G, dtype_name))
-                t_vg, *t_torch = median_times(fns, budget)
+                (t_vg, w_vg), *t_torch = median_times(fns, budget)
                 row = f"| {cell} | {dtype_name} | ({B}, {H}, {T}, {D}) | {t_vg * 1e3:.3f} | {fl / t_vg / 1e9:.1f} |"
                 if t_torch:
-                    t = t_torch[0]
-                    row += f" {t * 1e3:.3f} | {fl / t / 1e9:.1f} | {t / t_vg:.2f} |"
+                    t, w = t_torch[0]
+                    row += f" {t * 1e3:.3f} | {fl / t / 1e9:.1f} | {t / t_vg:.2f} | ({w / w_vg:.2f}) |"
                 print(row, flush=True)
 
 

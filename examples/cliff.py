@@ -68,8 +68,7 @@ vg.plot.show(fig, alt="The loss over w from -2 to 12 and b from -8 to 5 on a log
              "w = 4 the loss changes smoothly and a dark valley of low loss crosses it diagonally. From "
              "the cusp at w = 4, b = -2 two dashed curves open to the right and bound the bistable "
              "region; inside it, an orange line, b = 0.5 - w sigma(0.5), marks the wall, where the loss "
-             "jumps from about 0.4 below to about 0.09 above, with the low valley running along its upper "
-             "edge up to about w = 5.")
+             "jumps from about 0.4 (below the line) to about 0.09 (above it).")
 
 # %% [markdown]
 # ## 2. Why there is a wall: orbits on either side of it
@@ -83,17 +82,17 @@ vg.plot.show(fig, alt="The loss over w from -2 to 12 and b from -8 to 5 on a log
 w = 5.0
 b_star = 0.5 - w * sigmoid(0.5)[0]
 fig, ax = vg.plot.subplots()
-for i, delta in enumerate([1e-2, 1e-4, 1e-6, -1e-6, -1e-4, -1e-2]):
+for i, delta in enumerate([1e-2, 1e-3, 1e-4, -1e-4, -1e-3, -1e-2]):
     xs = [0.5]
     for _ in range(50):
         xs.append(w * sigmoid(xs[-1])[0] + b_star + delta)
     ax.plot(xs, **{**vg.plot.STYLES[i], "markevery": 5}, label=f"b = b* {delta:+.0e}")
 ax.set(xlabel="step t", ylabel="x_t", title=f"Orbits at w = {w:g} near the wall b* = {b_star:.3f}")
 ax.legend(fontsize=8, ncol=2)
-vg.plot.show(fig, alt="Six orbits x_t over 50 steps at w = 5, for b just above and just below the wall. "
-             "All start at 0.5 and stay near it for a while, the longer the closer b is to the wall, "
-             "then the three with b above the wall climb to the high fixed point near 2.4 and the three "
-             "below fall to the low fixed point near -2.4.")
+vg.plot.show(fig, alt="Six orbits x_t over 50 steps at w = 5, for b between 1e-4 and 1e-2 above and "
+             "below the wall. All start at 0.5 and stay near it for a while, the longer the closer b is "
+             "to the wall; then the three with b above the wall climb towards the high fixed point near "
+             "1.45 and the three below fall towards the low fixed point near -2.05.")
 
 # %% [markdown]
 # ## 3. How steep the wall is
@@ -118,12 +117,14 @@ ax.set(xlabel="distance δ above the wall (b = b* + δ)", ylabel="|∇L(w, b)|",
 ax.legend(fontsize=8)
 vg.plot.show(fig, alt="Gradient norm against the distance above the wall, log-log, for w = 4.5, 5, 6 "
              "and 8. Far from the wall all are below 1; approaching it each rises steeply, and the "
-             "closer the band, the higher the peak: about 10 for w = 4.5, 1e3 for w = 5, 1e7 for w = 6, "
-             "and above 1e8 for w = 8, reached only within 1e-10 of the wall.")
+             "larger w, the higher and narrower the peak: about 10 for w = 4.5, 1e3 for w = 5, 3e6 for "
+             "w = 6, and for w = 8 it is above 100 only within 1e-10 of the wall and reaches 1e12 at "
+             "1e-14.")
 
 # %% [markdown]
-# For w = 8 the band is narrower than 10⁻¹⁰: no grid and essentially no gradient step will ever land in
-# it, and to gradient descent the wall there is a discontinuity with a harmless gradient on both sides.
+# For w = 8 the gradient exceeds 100 only within 10⁻¹⁰ of the wall: no grid and essentially no gradient
+# step will ever land in it, and to gradient descent the wall there is a discontinuity with a harmless
+# gradient on both sides.
 # The dangerous part of the cliff is near w ≈ 4.5–5.5, where the band is wide enough to be hit and the
 # gradient inside it is tens to thousands of times the gradient elsewhere. That is also where the valley
 # of low loss runs along the wall's upper edge, so gradient descent heading for the valley is led right

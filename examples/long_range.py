@@ -44,8 +44,11 @@ def latch_accuracy(T, seed, steps=200, H=16, noise=0.5):
     rng = np.random.default_rng(seed)
     params = vg.rnn.init(2, H, rng=rng)
     readout = vg.readout.init(H, 2, rng=rng)
-    task = lambda r: vg.tasks.latch(T, 32, r, noise=noise)
     test = vg.tasks.latch(T, 500, np.random.default_rng(1000 + seed), noise=noise)
+
+    def task(r):
+        return vg.tasks.latch(T, 32, r, noise=noise)
+
     fit = vg.train.fit(vg.rnn, params, readout, task, optimizer=vg.optim.Adam(lr=0.01),
                        steps=steps, rng=rng, loss="xent")
     return vg.train.evaluate(vg.rnn, fit.params, fit.readout, *test, loss="xent").accuracy

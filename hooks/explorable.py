@@ -102,18 +102,20 @@ def widget_html(script_url: str) -> str:
     d = DEFAULT
     radios = "\n".join(
         f'<label class="vg-ex-radio"><input type="radio" name="vg-ex-activation" value="{a}"'
-        f'{" checked" if a == d["activation"] else ""}> {html.escape(LABELS[a])}</label>'
+        f"{' checked' if a == d['activation'] else ''}> {html.escape(LABELS[a])}</label>"
         for a in ACTIVATIONS
     )
     model_json = json.dumps(model(), separators=(",", ":")).replace("</", "<\\/")
     g = curve(d["sigma"], d["activation"])
     every = list(range(0, T + 1, 10))
     rows = "".join(f"<tr><td>{j}</td><td>{fmt(g[j])}</td></tr>" for j in every)
+    text = summary(d["sigma"], d["activation"], d["distance"])
     return f"""<div class="vg-explorable" id="vg-explorable">
 <form class="vg-ex-controls" aria-label="Explorable settings">
 <div class="vg-ex-control">
 <label for="vg-ex-sigma">Recurrent weight scale \u03c3<sub>max</sub>(W<sub>h</sub>)</label>
-<input type="range" id="vg-ex-sigma" name="sigma" min="{SIGMA_PERCENT.start}" max="{SIGMA_PERCENT.stop - 1}" step="{SIGMA_PERCENT.step}" value="{d["sigma"]}" aria-valuetext="{d["sigma"] / 100:.2f}">
+<input type="range" id="vg-ex-sigma" name="sigma" min="{SIGMA_PERCENT.start}" max="{SIGMA_PERCENT.stop - 1}"
+ step="{SIGMA_PERCENT.step}" value="{d["sigma"]}" aria-valuetext="{d["sigma"] / 100:.2f}">
 <output id="vg-ex-sigma-out" for="vg-ex-sigma">{d["sigma"] / 100:.2f}</output>
 </div>
 <fieldset class="vg-ex-control vg-ex-activations">
@@ -126,12 +128,14 @@ def widget_html(script_url: str) -> str:
 <output id="vg-ex-distance-out" for="vg-ex-distance">{d["distance"]}</output>
 </div>
 </form>
-<div class="vg-ex-plot" id="vg-ex-plot" role="img" aria-label="Gradient norm against distance, on a log scale (drawn by the script)."></div>
-<p class="vg-ex-summary" id="vg-ex-summary" aria-live="polite">{html.escape(summary(d["sigma"], d["activation"], d["distance"]))}</p>
+<div class="vg-ex-plot" id="vg-ex-plot" role="img"
+ aria-label="Gradient norm against distance, on a log scale (drawn by the script)."></div>
+<p class="vg-ex-summary" id="vg-ex-summary" aria-live="polite">{html.escape(text)}</p>
 <details class="vg-ex-numbers">
 <summary>The numbers, every 10 steps</summary>
 <table id="vg-ex-table">
-<thead><tr><th scope="col">distance j</th><th scope="col">\u2016\u2202L/\u2202h(T\u2212j)\u2016</th></tr></thead>
+<thead><tr><th scope="col">distance j</th>
+<th scope="col">\u2016\u2202L/\u2202h(T\u2212j)\u2016</th></tr></thead>
 <tbody>{rows}</tbody>
 </table>
 </details>

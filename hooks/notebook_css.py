@@ -35,14 +35,25 @@ _notebook_pages = 0
 
 _STYLE = re.compile(r"<style\b[^>]*>(.*?)</style>\s*", re.DOTALL | re.IGNORECASE)
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script>\s*", re.DOTALL | re.IGNORECASE)
-_COMMENTS = re.compile(r"<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration|End of mermaid configuration) -->\s*")
+_COMMENTS = re.compile(
+    r"<!-- (?:Load mathjax|MathJax configuration|End of mathjax configuration|End of mermaid configuration) -->\s*"
+)
 _CLASS_ATTR = re.compile(r'\bclass\s*=\s*"([^"]*)"', re.IGNORECASE)
 
-# Pygments colours of mkdocs-jupyter's light theme that fall below WCAG AA (4.5:1) on the cell
-# background, replaced by darker shades of the same hues; and the dark scheme's equivalents.
+# Colours of mkdocs-jupyter's theme that fall below WCAG AA (4.5:1), found by axe-core in the browser tests.
 NOTEBOOK_EXTRA_CSS = """
-/* vg: contrast fixes for notebook code cells (hooks/notebook_css.py) */
-.jupyter-wrapper .jp-InputPrompt, .jupyter-wrapper .jp-OutputPrompt { color: var(--md-default-fg-color--light); }
+/* vg (hooks/notebook_css.py): prompts ("In [1]:", "Out[1]:") at full opacity in greys with 4.5:1. */
+.jupyter-wrapper {
+  --jp-cell-prompt-not-active-opacity: 1;
+  --jp-cell-prompt-not-active-font-color: #5c5c5c;
+  --jp-cell-inprompt-font-color: #1f5f99;
+  --jp-cell-outprompt-font-color: #9c4229;
+}
+[data-md-color-scheme="slate"] .jupyter-wrapper {
+  --jp-cell-prompt-not-active-font-color: #a8adc0;
+  --jp-cell-inprompt-font-color: #8cbcf0;
+  --jp-cell-outprompt-font-color: #f0a080;
+}
 """
 
 
@@ -304,7 +315,7 @@ def on_post_build(config, **kwargs) -> None:
         return
     full = "\n".join(_css_blocks.values())
     # CSS custom properties (--jp-...) are kept wholesale: they live on selectors like :root that match.
-    trimmed = "@charset \"UTF-8\";\n" + trim_css(full, _classes, _var_uses) + "\n" + NOTEBOOK_EXTRA_CSS
+    trimmed = '@charset "UTF-8";\n' + trim_css(full, _classes, _var_uses) + "\n" + NOTEBOOK_EXTRA_CSS
     target = Path(config["site_dir"]) / CSS_URI
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(trimmed, encoding="utf-8")

@@ -15,7 +15,9 @@ cache ignores `vg`). Notebooks run two at a time (the CI machine has two cores).
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import posixpath
 import re
 import shutil
 import tempfile
@@ -26,7 +28,9 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.utils import get_relative_url
 
+log = logging.getLogger("mkdocs.hooks.notebooks")
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CACHE = ROOT / ".cache" / "notebooks"
@@ -69,6 +73,7 @@ def execute(src: Path) -> tuple[object, float]:
     import jupytext
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
+    from traitlets.config import Config
 
     text = src.read_text(encoding="utf-8")
     nb = jupytext.reads(text, fmt="py:percent")
@@ -76,12 +81,17 @@ def execute(src: Path) -> tuple[object, float]:
     nb.metadata.pop("jupytext", None)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="vg-nb-") as tmp:
+        # IPC sockets in the temporary folder: no TCP port, and no warning about unencrypted TCP.
+        config = Config()
+        config.KernelManager.transport = "ipc"
+        config.KernelManager.ip = str(Path(tmp) / "kernel")
         client = NotebookClient(
             nb,
             timeout=CELL_TIMEOUT,
             kernel_name="python3",
             allow_errors=False,
             resources={"metadata": {"path": tmp}},
+            config=config,
         )
         try:
             client.execute()
@@ -141,3 +151,28 @@ def clean_cache(keep_days: float = 7) -> None:
     for entry in CACHE.glob("*"):
         if entry.is_dir() and entry.stat().st_mtime < cutoff:
             shutil.rmtree(entry, ignore_errors=True)
+
+
+_HREF = re.compile(r'href="(?P<path>[^":#?]+\.(?:md|ipynb))(?P<frag>#[^"]*)?"')
+
+
+def on_page_content(content: str, page, config, files: Files, **kwargs) -> str:
+    """Turn a notebook's links to other pages (`../rnn/bptt.md`) into the site's URLs.
+
+    MkDocs rewrites and checks links in Markdown pages; mkdocs-jupyter leaves a notebook's links as
+    written, so here they are resolved against the notebook's place in the site (`examples/`) and a link
+    to a page that does not exist is reported, which fails the strict build.
+    """
+    if not page.file.src_uri.endswith(".ipynb"):
+        return content
+    base = posixpath.dirname(page.file.src_uri)
+
+    def fix(m: re.Match) -> str:
+        target_uri = posixpath.normpath(posixpath.join(base, m.group("path")))
+        target = files.get_file_from_path(target_uri)
+        if target is None:
+            log.warning("notebook %s links to %s, which is not a page of the site", page.file.src_uri, m.group("path"))
+            return m.group(0)
+        return f'href="{get_relative_url(target.url, page.url)}{m.group("frag") or ""}"'
+
+    return _HREF.sub(fix, content)

@@ -127,11 +127,13 @@ def window_loss(cell: Cell, G, X, params, states, fixed_states, k: int) -> float
 
 
 @contextmanager
-def kernel_path(exp_kernels: bool) -> Iterator[None]:
-    """Force the forward passes onto their exp-based (large-size) or np.tanh (small-size) kernels."""
-    old = vg.activations.TANH_KERNEL_MIN_SIZE
-    vg.activations.TANH_KERNEL_MIN_SIZE = 0 if exp_kernels else 10**9
+def kernel_path(large: bool) -> Iterator[None]:
+    """Force the fast paths' large-network variant (exp-based kernels, backward in chunks of 3
+    steps) or their small-network variant (np.tanh kernels, backward in one chunk)."""
+    old = vg.activations.TANH_KERNEL_MIN_SIZE, vg.rnn._chunk_length
+    vg.activations.TANH_KERNEL_MIN_SIZE = 0 if large else 10**9
+    vg.rnn._chunk_length = (lambda T, nbytes: min(T, 3)) if large else (lambda T, nbytes: T)
     try:
         yield
     finally:
-        vg.activations.TANH_KERNEL_MIN_SIZE = old
+        vg.activations.TANH_KERNEL_MIN_SIZE, vg.rnn._chunk_length = old

@@ -97,3 +97,14 @@ def test_unknown_name_is_refused():
 
 def test_exposed_lazily_from_the_package():
     assert vg.activations is activations
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "identity"])
+@pytest.mark.parametrize("x", [0.5, -3.0, np.float32(0.5), np.array(0.5), np.array([0.5, -3.0])])
+def test_activations_accept_scalars_and_0d_arrays(name, x):
+    fn = getattr(vg.activations, name)
+    y = fn(x)
+    reference = {"tanh": np.tanh, "sigmoid": lambda v: 1 / (1 + np.exp(-v)), "relu": lambda v: np.maximum(v, 0),
+                 "identity": lambda v: v}[name](np.asarray(x, dtype=np.float64))
+    assert np.shape(y) == np.shape(x)
+    np.testing.assert_allclose(y, reference, rtol=1e-6)

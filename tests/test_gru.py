@@ -18,11 +18,17 @@ from _gradtests import (
 import vg
 
 
-@pytest.fixture(autouse=True, params=["np.tanh kernels", "exp kernels"])
-def kernel_path(request, monkeypatch):
-    """Run every test with both in-place activation paths of the fast forward (small/large sizes)."""
-    size = 10**9 if request.param == "np.tanh kernels" else 0
-    monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", size)
+@pytest.fixture(autouse=True, params=["small-network path", "large-network path"])
+def fast_path(request, monkeypatch):
+    """Run every test on both variants of the fast forward/backward: np.tanh kernels and backward in
+    one chunk (what small networks get), and exp-based kernels with backward in chunks of 3 steps,
+    the last one partial (what large networks get)."""
+    if request.param == "small-network path":
+        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 10**9)
+        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: T)
+    else:
+        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 0)
+        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: min(T, 3))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)

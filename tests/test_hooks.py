@@ -13,7 +13,7 @@ from tests._site import ROOT
 sys.path.insert(0, str(ROOT / "hooks"))
 import figures
 import freshvg
-import katex
+import maths
 import notebooks
 
 PAGE = textwrap.dedent(
@@ -78,17 +78,17 @@ def test_figure_code_that_saves_nothing_is_an_error(tmp_path):
         figures.run_block(block, tmp_path / "page.md")
 
 
-def test_katex_typesets_and_rejects_bad_tex():
+def test_maths_is_typeset_as_mathml_and_bad_tex_fails():
     html = '<p>Inline <span class="arithmatex">\\(h_t = \\tanh(a_t)\\)</span>.</p>'
-    out = katex.render_html(html, "p.md")
-    assert 'class="katex"' in out and "\\(" not in out
+    out = maths.render_html(html, "p.md")
+    assert "<math" in out and "\\(" not in out
     with pytest.raises(PluginError, match=r"p\.md"):
-        katex.render_html('<span class="arithmatex">\\(\\frac{a\\)</span>', "p.md")
+        maths.render_html('<span class="arithmatex">\\(\\frac{a\\)</span>', "p.md")
 
 
-def test_katex_unescapes_html_entities():
-    out = katex.render_html('<div class="arithmatex">\\[a &lt; b\\]</div>', "p.md")
-    assert "katex-display" in out
+def test_maths_unescapes_html_entities():
+    out = maths.render_html('<div class="arithmatex">\\[a &lt; b\\]</div>', "p.md")
+    assert 'display="block"' in out and "&lt;" in out  # the MathML escapes it again, once
 
 
 def test_failing_notebook_names_the_file_and_line(tmp_path, monkeypatch):
@@ -125,3 +125,20 @@ def test_serve_rebuilds_see_fresh_vg():
         for m in [m for m in sys.modules if m == "vg" or m.startswith("vg.")]:
             del sys.modules[m]
         sys.modules.update(saved)
+
+
+def test_notebook_links_to_pages_become_site_urls(tmp_path):
+    from types import SimpleNamespace
+
+    from mkdocs.structure.files import File, Files
+
+    def f(uri):
+        return File(uri, src_dir=str(tmp_path), dest_dir=str(tmp_path / "site"), use_directory_urls=True)
+
+    nb = f("examples/demo.ipynb")
+    files = Files([f("rnn/bptt.md"), nb])
+    page = SimpleNamespace(file=nb, url="examples/demo/")  # mkdocs-jupyter makes it a page
+    html = '<a href="../rnn/bptt.md#the-recurrence">BPTT</a>'
+    assert notebooks.on_page_content(html, page, {}, files) == '<a href="../../rnn/bptt/#the-recurrence">BPTT</a>'
+    md_page = SimpleNamespace(file=f("rnn/bptt.md"), url="rnn/bptt/")
+    assert notebooks.on_page_content(html, md_page, {}, files) == html  # MkDocs handles Markdown pages

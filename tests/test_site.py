@@ -44,7 +44,7 @@ class _Page(HTMLParser):
         self.imgs: list[dict[str, str | None]] = []
         self.ids: set[str] = set()
         self.text: list[str] = []
-        self._skip = 0  # inside <code>, <pre>, <script>, <style>, KaTeX MathML annotations
+        self._skip = 0  # inside <code>, <pre>, <script>, <style>, MathML's TeX annotations
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -133,7 +133,7 @@ def test_every_image_has_alt_text_that_describes_it(site, pages):
 
 
 def test_maths_is_typeset_at_build_time(site, pages):
-    """No raw TeX is left for a script to find: every formula became KaTeX HTML."""
+    """No raw TeX is left for a script to find: every formula became MathML."""
     for html, p in pages.items():
         text = "".join(p.text)
         for pattern in (r"\\\(", r"\\\[", r"\$\$", r"\\frac", r"\\partial"):

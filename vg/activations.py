@@ -61,7 +61,10 @@ def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     negative `a`, and one transcendental call instead of exp plus a division. For ``a < -40`` or so the
     result rounds to exactly 0 (the true value is below 1e-17), which is harmless for a gate.
     """
-    out = np.multiply(a, 0.5, out=out)
+    if out is None:
+        # Scalars and 0-d arrays too: NumPy returns a scalar there, which cannot be updated in place.
+        return 0.5 * np.tanh(0.5 * np.asarray(a)) + 0.5
+    np.multiply(a, 0.5, out=out)
     np.tanh(out, out=out)
     out *= 0.5
     out += 0.5
@@ -106,23 +109,39 @@ def identity_grad(y: np.ndarray) -> np.ndarray:
 # ``np.errstate(over="ignore")``.
 
 
+# (Written with positional `out` and 0-d array constants of the right dtype: for the tiny arrays of a
+# batch-1 network, NumPy's per-call overhead is the cost, and a Python float operand or an `out=`
+# keyword each add a third to it.)
+
+
+def _constants(value: float) -> dict[np.dtype, np.ndarray]:
+    consts = {np.dtype(t): np.array(value, dtype=t) for t in (np.float32, np.float64)}
+    for c in consts.values():
+        c.flags.writeable = False
+    return consts
+
+
+_ONE, _MINUS_TWO, _ZERO = _constants(1.0), _constants(-2.0), _constants(0.0)
+
+
 def _tanh_kernel(u: np.ndarray) -> None:
     """``u = 2a`` -> ``tanh(a) = 1 - 2 / (1 + exp(2a))``, in place."""
-    np.exp(u, out=u)
-    u += 1.0
-    np.divide(-2.0, u, out=u)
-    u += 1.0
+    one = _ONE[u.dtype]
+    np.exp(u, u)
+    np.add(u, one, u)
+    np.divide(_MINUS_TWO[u.dtype], u, u)
+    np.add(u, one, u)
 
 
 def _sigmoid_kernel(u: np.ndarray) -> None:
     """``u = -a`` -> ``sigmoid(a) = 1 / (1 + exp(-a))``, in place."""
-    np.exp(u, out=u)
-    u += 1.0
-    np.reciprocal(u, out=u)
+    np.exp(u, u)
+    np.add(u, _ONE[u.dtype], u)
+    np.reciprocal(u, u)
 
 
 def _relu_kernel(u: np.ndarray) -> None:
-    np.maximum(u, 0.0, out=u)
+    np.maximum(u, _ZERO[u.dtype], out=u)  # (np.maximum refuses a positional out)
 
 
 def _identity_kernel(u: np.ndarray) -> None:
@@ -154,7 +173,7 @@ TANH_KERNEL_MIN_SIZE = 256
 
 
 def _np_tanh_inplace(u: np.ndarray) -> None:
-    np.tanh(u, out=u)
+    np.tanh(u, u)
 
 
 def inplace_kernel(name: str, size: int) -> tuple[float, Callable[[np.ndarray], None]]:

@@ -97,7 +97,11 @@ def loss_and_grad(
     components come back as +-inf (no warning); `descend` reports that.
 
     Args:
-        w, b, T, x0, target: as in `loss`.
+        w: the recurrent weight.
+        b: the bias.
+        T: number of steps.
+        x0: the initial state x_0.
+        target: the value sigmoid(x_T) should take.
 
     Returns:
         ``(loss, dw, db)`` as floats.
@@ -129,7 +133,9 @@ def surface(
     Args:
         ws: 1-D array of recurrent weights, shape (n_w,).
         bs: 1-D array of biases, shape (n_b,).
-        T, x0, target: as in `loss`.
+        T: number of steps (as in `loss`).
+        x0: the initial state x_0 (as in `loss`).
+        target: the target of sigmoid(x_T) (as in `loss`).
 
     Returns:
         Array of shape (n_b, n_w) with ``out[i, j] = loss(ws[j], bs[i])``: rows follow b and
@@ -158,11 +164,14 @@ def descend(
     when ``||g|| > c`` (Pascanu et al. 2013, Algorithm 1), and then (w, b) <- (w, b) - lr * g.
 
     Args:
-        w0, b0: the starting point.
+        w0: the starting recurrent weight.
+        b0: the starting bias.
         lr: the learning rate (> 0).
         steps: the number of updates (>= 1).
         clip: None for no clipping, or the threshold c > 0 on the gradient's 2-norm.
-        T, x0, target: as in `loss`.
+        T: number of steps (as in `loss`).
+        x0: the initial state x_0 (as in `loss`).
+        target: the target of sigmoid(x_T) (as in `loss`).
 
     Returns:
         ``(path, losses)``: `path` of shape (steps + 1, 2) holds (w, b) before the first update and

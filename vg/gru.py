@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from vg import activations
+from vg import activations, rnn
 from vg._checks import (
     check_array_fast,
     check_choice,
@@ -37,7 +37,6 @@ from vg._checks import (
     check_size,
 )
 from vg.activations import sigmoid
-from vg.rnn import orthogonal
 
 __all__ = [
     "INITS",
@@ -92,7 +91,7 @@ def init(
         if init == "gaussian":
             params[f"W_h{g}"] = rng.standard_normal((H, H)) * (1.0 / np.sqrt(H) if scale is None else scale)
         else:
-            params[f"W_h{g}"] = orthogonal(H, rng, 1.0 if scale is None else scale)
+            params[f"W_h{g}"] = rnn.orthogonal(H, rng, 1.0 if scale is None else scale)
         params[f"b_{g}"] = np.zeros(H)
     return {k: v.astype(dtype) for k, v in params.items()}
 
@@ -141,7 +140,8 @@ def _check_inputs(X: object, params: object, h0: object) -> tuple[np.ndarray, di
     dtype = np.result_type(X.dtype, p["W_hh"].dtype)
     if h0 is not None:
         h0 = h0.astype(dtype, copy=False)
-    p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
+    if dtype != p[next(iter(p))].dtype:  # mixed float32/float64: compute in float64
+        p = {k: v.astype(dtype) for k, v in p.items()}
     return X.astype(dtype, copy=False), p, h0
 
 
@@ -174,33 +174,49 @@ def forward(X: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None 
     W_hzrT_s = (-W_hzr).T
     W_hhT_s = (W_hh * h_scale).T
 
+    W_x_sT, b_s = (W_x * scale).T, b * scale[:, 0]
     gates = np.empty((T, B, 3 * H), dtype=dt)
-    np.matmul(X.reshape(T * B, D), (W_x * scale).T, out=gates.reshape(T * B, 3 * H))
-    gates += b * scale[:, 0]
     Hs = np.empty((T + 1, B, H), dtype=dt)
     Hs[0] = 0.0 if h0 is None else h0
     RH = np.empty((T, B, H), dtype=dt)
-    zr = gates[:, :, : 2 * H]
-    z, r, h_tilde = (gates[:, :, k * H : (k + 1) * H] for k in range(3))
+    # Per-step views, made once: a list lookup is cheaper than slicing inside the loop.
+    zr = list(gates[:, :, : 2 * H])
+    z, r, h_tilde = (list(gates[:, :, k * H : (k + 1) * H]) for k in range(3))
+    h_t, rh_t = list(Hs), list(RH)
     rec_zr = np.empty((B, 2 * H), dtype=dt)
     rec = np.empty((B, H), dtype=dt)
+    C = rnn._chunk_length(T, B * 3 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
+    # Positional `out`, 0-d constants of the right dtype and local names: for batch-1 networks
+    # NumPy's per-call overhead is the cost, and this form has the least of it.
+    dot, add, sub, mul, exp, recip, tanh = np.dot, np.add, np.subtract, np.multiply, np.exp, np.reciprocal, np.tanh
+    one = np.array(1.0, dtype=dt)
     with np.errstate(over="ignore"):  # exp overflowing to inf gives the right limits
-        for t in range(T):
-            g = zr[t]
-            np.dot(Hs[t], W_hzrT_s, out=rec_zr)
-            g += rec_zr
-            np.exp(g, out=g)
-            g += 1.0
-            np.reciprocal(g, out=g)  # z, r = sigmoid(...)
-            np.multiply(r[t], Hs[t], out=RH[t])
-            a = h_tilde[t]
-            np.dot(RH[t], W_hhT_s, out=rec)
-            a += rec
-            tanh_kernel(a)  # h_tilde
-            h = Hs[t + 1]  # h = z * h_prev + (1 - z) * h_tilde = h_tilde + z * (h_prev - h_tilde)
-            np.subtract(Hs[t], a, out=h)
-            h *= z[t]
-            h += a
+        for start in range(0, T, C):
+            stop = min(T, start + C)
+            n = stop - start
+            # Input projections of the chunk's steps in one matrix product.
+            Z = gates[start:stop]
+            np.dot(X[start:stop].reshape(n * B, D), W_x_sT, out=Z.reshape(n * B, 3 * H))
+            Z += b_s
+            for t in range(start, stop):
+                g = zr[t]
+                dot(h_t[t], W_hzrT_s, rec_zr)
+                add(g, rec_zr, g)
+                exp(g, g)
+                add(g, one, g)
+                recip(g, g)  # z, r = sigmoid(...)
+                mul(r[t], h_t[t], rh_t[t])
+                a = h_tilde[t]
+                dot(rh_t[t], W_hhT_s, rec)
+                add(a, rec, a)
+                if h_scale == 1.0:
+                    tanh(a, a)  # h_tilde
+                else:
+                    tanh_kernel(a)
+                h = h_t[t + 1]  # h = z * h_prev + (1 - z) * h_tilde = h_tilde + z * (h_prev - h_tilde)
+                sub(h_t[t], a, h)
+                mul(h, z[t], h)
+                add(h, a, h)
     cache = GRUCache(X=X, Hs=Hs, gates=gates, RH=RH, W_x=W_x, W_hzr=W_hzr, W_hh=W_hh)
     return Hs[1:], cache
 
@@ -234,18 +250,8 @@ def backward(
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
-    # Factors independent of the incoming gradient, for all steps at once:
-    # dz_z = dh * (h_prev - h_tilde) * z(1-z);  da_h = dh * (1-z) * (1 - h_tilde^2);
-    # d(r*h_prev) = da_h @ W_hh;  dz_r = d(r*h_prev) * h_prev * r(1-r);
-    # dh_prev = dh * z + d(r*h_prev) * r + [dz_z, dz_r] @ [W_hz; W_hr].
     z, r, h_tilde = (gates[:, :, k_ * H : (k_ + 1) * H] for k_ in range(3))
-    H_prev = Hs[:-1]
-    P = np.empty((T, B, 3, H), dtype=dt)
-    np.multiply(z * (1.0 - z), H_prev - h_tilde, out=P[:, :, 0])
-    np.multiply(r * (1.0 - r), H_prev, out=P[:, :, 1])
-    np.multiply(1.0 - z, 1.0 - h_tilde * h_tilde, out=P[:, :, 2])
-
-    dZ = np.empty((T, B, 3 * H), dtype=dt)
+    W_hh, W_hzr, W_x = cache.W_hh, cache.W_hzr, cache.W_x
     # The running gradient: one (B, H) array for full BPTT; S "slots" (S, B, H) for truncation, slot
     # t % S carrying the error injected at step t. (2-D when S = 1 because NumPy's per-call overhead
     # is about twice as high for 3-D broadcasting, and small networks feel it.)
@@ -255,44 +261,75 @@ def backward(
     drh = np.empty(state_shape, dtype=dt)
     drh_2d = drh.reshape(-1, H)
     tmp = np.empty((S * B, H), dtype=dt)
-    # Where each step's dz goes: straight into dZ[t] for full BPTT; for truncation into a buffer whose
-    # S slots are then summed into dZ[t]. Per-step views made once: list lookups are cheaper than
-    # slicing inside the loop.
     if reset:
         dz_buf = np.empty((S, B, 3 * H), dtype=dt)
-        dz_t = [dz_buf] * T
-    else:
-        dz_t = list(dZ)
-    dz4_t = [dz.reshape(*dz.shape[:-1], 3, H) for dz in dz_t]
-    dzz_t, dzr_t, dzh_t = ([dz4[..., k_, :] for dz4 in dz4_t] for k_ in range(3))
-    dz2_t = [dz.reshape(-1, 3 * H) for dz in dz_t]
-    dzh2_t = [dz2[:, 2 * H :] for dz2 in dz2_t]
-    dzzr2_t = [dz2[:, : 2 * H] for dz2 in dz2_t]
-    dH_t, dZ_t, z_t, r_t = list(dH_all), list(dZ), list(z), list(r)
-    Pz_t, Pr_t, Ph_t = (list(P[:, :, k_]) for k_ in range(3))
-    W_hh, W_hzr = cache.W_hh, cache.W_hzr
-    for t in range(T - 1, -1, -1):
-        if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh[t % S] = dH_t[t]
-        else:
-            dh += dH_t[t]  # dh = dH_all[t] + dh_next
-        np.multiply(dh, Pz_t[t], out=dzz_t[t])  # dz_z
-        np.multiply(dh, Ph_t[t], out=dzh_t[t])  # da_h
-        np.dot(dzh2_t[t], W_hh, out=drh_2d)  # d(r * h_prev)
-        np.multiply(drh, Pr_t[t], out=dzr_t[t])  # dz_r
-        dh *= z_t[t]
-        drh *= r_t[t]
-        dh += drh
-        np.dot(dzzr2_t[t], W_hzr, out=tmp)
-        dh_2d += tmp  # dh_next for step t - 1
+    C = rnn._chunk_length(T, B * 3 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
+    P_buf = np.empty((C, B, 3, H), dtype=dt)
+    tmp_c = np.empty((C, B, H), dtype=dt)
+    dZ_buf = np.empty((C, B, 3 * H), dtype=dt)
+    acc: dict[str, np.ndarray] = {}
+    dX = np.empty_like(X)
+    for stop in range(T, 0, -C):  # chunks of steps [start, stop), latest first
+        start = max(0, stop - C)
+        n = stop - start
+        sl = slice(start, stop)
+        H_prev = Hs[sl]
+        # Factors independent of the incoming gradient, for the chunk's steps at once:
+        # dz_z = dh * Pz with Pz = (h_prev - h_tilde) * z(1-z);
+        # da_h = dh * Ph with Ph = (1-z) * (1 - h_tilde^2);  d(r*h_prev) = da_h @ W_hh;
+        # dz_r = d(r*h_prev) * Pr with Pr = h_prev * r(1-r);
+        # dh_prev = dh * z + d(r*h_prev) * r + [dz_z, dz_r] @ [W_hz; W_hr].
+        P, dZ, t_c = P_buf[:n], dZ_buf[:n], tmp_c[:n]
+        Pz, Pr, Ph = (P[:, :, k_] for k_ in range(3))
+        np.subtract(1.0, z[sl], out=Pz)
+        Pz *= z[sl]
+        np.subtract(H_prev, h_tilde[sl], out=t_c)
+        Pz *= t_c
+        np.subtract(1.0, r[sl], out=Pr)
+        Pr *= r[sl]
+        Pr *= H_prev
+        np.multiply(h_tilde[sl], h_tilde[sl], out=Ph)
+        np.subtract(1.0, Ph, out=Ph)
+        np.subtract(1.0, z[sl], out=t_c)
+        Ph *= t_c
+        # Where each step's dz goes: straight into dZ[j] for full BPTT; for truncation into a buffer
+        # whose S slots are then summed into dZ[j]. Per-step views made once: list lookups are
+        # cheaper than slicing inside the loop.
         if reset:
-            dz_buf.sum(axis=0, out=dZ_t[t])
-
-    dZ_2d = dZ.reshape(T * B, 3 * H)
-    dW_x = dZ_2d.T @ X.reshape(T * B, D)
-    dW_hzr = dZ_2d[:, : 2 * H].T @ H_prev.reshape(T * B, H)
-    dW_hh = dZ_2d[:, 2 * H :].T @ RH.reshape(T * B, H)
-    db = dZ_2d.sum(axis=0)
+            dz4, dz2 = dz_buf.reshape(S, B, 3, H), dz_buf.reshape(S * B, 3 * H)
+            dzz_t, dzr_t, dzh_t = ([dz4[:, :, k_]] * n for k_ in range(3))
+            dzh2_t, dzzr2_t = [dz2[:, 2 * H :]] * n, [dz2[:, : 2 * H]] * n
+        else:  # list(view) makes the per-step views in C, faster than a comprehension
+            dZ4 = dZ.reshape(n, B, 3, H)
+            dzz_t, dzr_t, dzh_t = (list(dZ4[:, :, k_]) for k_ in range(3))
+            dzh2_t, dzzr2_t = list(dZ[:, :, 2 * H :]), list(dZ[:, :, : 2 * H])
+        dH_t, dZ_t, z_t, r_t = list(dH_all[sl]), list(dZ), list(z[sl]), list(r[sl])
+        Pz_t, Pr_t, Ph_t = list(Pz), list(Pr), list(Ph)
+        dot, add, mul = np.dot, np.add, np.multiply  # positional `out`: least per-call overhead
+        for j in range(n - 1, -1, -1):  # step t = start + j
+            if reset:  # the error injected at t + S has travelled its S steps: replace it
+                dh[(start + j) % S] = dH_t[j]
+            else:
+                add(dh, dH_t[j], dh)  # dh = dH_all[t] + dh_next
+            mul(dh, Pz_t[j], dzz_t[j])  # dz_z
+            mul(dh, Ph_t[j], dzh_t[j])  # da_h
+            dot(dzh2_t[j], W_hh, drh_2d)  # d(r * h_prev)
+            mul(drh, Pr_t[j], dzr_t[j])  # dz_r
+            mul(dh, z_t[j], dh)
+            mul(drh, r_t[j], drh)
+            add(dh, drh, dh)
+            dot(dzzr2_t[j], W_hzr, tmp)
+            add(dh_2d, tmp, dh_2d)  # dh_next for step t - 1
+            if reset:
+                dz_buf.sum(axis=0, out=dZ_t[j])
+        # The chunk's weight gradients, summed over its steps and the batch in one product each.
+        dZ_2d = dZ.reshape(n * B, 3 * H)
+        rnn._accumulate(acc, "W_x", dZ_2d.T @ X[sl].reshape(n * B, D))
+        rnn._accumulate(acc, "W_hzr", dZ_2d[:, : 2 * H].T @ H_prev.reshape(n * B, H))
+        rnn._accumulate(acc, "W_hh", dZ_2d[:, 2 * H :].T @ RH[sl].reshape(n * B, H))
+        rnn._accumulate(acc, "b", dZ_2d.sum(axis=0))
+        np.dot(dZ_2d, W_x, out=dX[sl].reshape(n * B, D))
+    dW_x, dW_hzr, db = acc["W_x"], acc["W_hzr"], acc["b"]
     grads = {
         "W_xz": dW_x[:H],
         "W_hz": dW_hzr[:H],
@@ -301,10 +338,9 @@ def backward(
         "W_hr": dW_hzr[H:],
         "b_r": db[H : 2 * H],
         "W_xh": dW_x[2 * H :],
-        "W_hh": dW_hh,
+        "W_hh": acc["W_hh"],
         "b_h": db[2 * H :],
     }
-    dX = (dZ_2d @ cache.W_x).reshape(T, B, D)
     return grads, dX, (dh.sum(axis=0) if reset else dh)
 
 

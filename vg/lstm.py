@@ -9,9 +9,10 @@ r"""The LSTM cell (Hochreiter & Schmidhuber 1997, with the forget gate of Gers e
     h_t &= o_t \odot \tanh(c_t)
 
 Shapes: ``W_x*`` (H, D), ``W_h*`` (H, H), ``b_*`` (H,) for the gates * in i, f, o, c; inputs ``X``
-(T, B, D); ``H_all`` (T, B, H) is the sequence of ``h_t``. The cell state ``c_t`` is internal; its
-gradient path ``dc_{t-1} = dc_t * f_t`` (no matrix, no squashing derivative) is why the LSTM keeps
-gradients alive over long spans when the forget gate stays near 1.
+(T, B, D); ``H_all`` (T, B, H) is the sequence of ``h_t``. The cell state ``c_t`` is internal. Along
+its direct path the gradient is only multiplied elementwise by the forget gate, ``dc_{t-1} = dc_t * f_t``
+(no weight matrix, no squashing derivative): that is why an LSTM whose forget gates stay near 1 keeps
+gradients alive over long spans (the paths through ``h`` still involve the weights and can vanish).
 
 Same verbs as `vg.rnn`: `init`, `forward`, `backward` (optionally truncated), `step`, `step_backward`.
 Internally `forward`/`backward` stack the four gates into one matrix (rows in the order o, i, f, c) so
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from vg import activations
+from vg import activations, rnn
 from vg._checks import (
     check_array_fast,
     check_choice,
@@ -38,7 +39,6 @@ from vg._checks import (
     check_size,
 )
 from vg.activations import sigmoid
-from vg.rnn import orthogonal
 
 __all__ = [
     "GATES",
@@ -63,6 +63,7 @@ _SHAPES = {
 # Internal stacking order: the three sigmoid gates first (one contiguous block), and the three gates
 # that multiply dc in the backward pass (i, f, c) contiguous too.
 _ORDER = ("o", "i", "f", "c")
+_BLOCK = {g: j for j, g in enumerate(_ORDER)}
 
 
 def init(
@@ -102,7 +103,7 @@ def init(
         if init == "gaussian":
             params[f"W_h{g}"] = rng.standard_normal((H, H)) * (1.0 / np.sqrt(H) if scale is None else scale)
         else:
-            params[f"W_h{g}"] = orthogonal(H, rng, 1.0 if scale is None else scale)
+            params[f"W_h{g}"] = rnn.orthogonal(H, rng, 1.0 if scale is None else scale)
         params[f"b_{g}"] = np.full(H, float(forget_bias) if g == "f" else 0.0)
     return {k: v.astype(dtype) for k, v in params.items()}
 
@@ -158,7 +159,8 @@ def _check_inputs(
             states.append(np.zeros((B, H), dtype=dtype))
         else:
             states.append(check_array_fast(name, s, ("B", "H"), dims=dims).astype(dtype, copy=False))
-    p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
+    if dtype != p[next(iter(p))].dtype:  # mixed float32/float64: compute in float64
+        p = {k: v.astype(dtype) for k, v in p.items()}
     return X.astype(dtype, copy=False), p, states[0], states[1]
 
 
@@ -199,8 +201,6 @@ def forward(
     tc_scale, tanh_kernel = activations.inplace_kernel("tanh", B * H)
 
     gates = np.empty((T, B, 4 * H), dtype=dt)
-    np.matmul(X.reshape(T * B, D), W_x_s.T, out=gates.reshape(T * B, 4 * H))
-    gates += b_s
     Hs = np.empty((T + 1, B, H), dtype=dt)
     Cs = np.empty((T + 1, B, H), dtype=dt)
     tanh_c = np.empty((T, B, H), dtype=dt)
@@ -212,33 +212,46 @@ def forward(
     z_t, h_t, c_t, tc_t = list(gates), list(Hs), list(Cs), list(tanh_c)
     rec = np.empty((B, 4 * H), dtype=dt)
     tmp = np.empty((B, H), dtype=dt)
+    C = rnn._chunk_length(T, B * 4 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
+    # Positional `out`, 0-d constants of the right dtype and local names: for batch-1 networks
+    # NumPy's per-call overhead is the cost, and this form has the least of it.
+    dot, add, mul, exp, recip, div, tanh = np.dot, np.add, np.multiply, np.exp, np.reciprocal, np.divide, np.tanh
+    half, one, minus_two, tc_s = (np.array(v, dtype=dt) for v in (0.5, 1.0, -2.0, tc_scale))
     with np.errstate(over="ignore"):  # exp overflowing to inf gives the right limits
-        for t in range(T):
-            z = z_t[t]
-            np.dot(h_t[t], W_hT_s, out=rec)
-            z += rec
-            ct = c_tilde[t]
-            if use_exp:
-                np.exp(z, out=z)
-                z += 1.0
-                np.reciprocal(sig[t], out=sig[t])  # o, i, f
-                np.divide(-2.0, ct, out=ct)
-                ct += 1.0  # c_tilde
-            else:
-                np.tanh(z, out=z)  # c_tilde, and tanh(a / 2) for o, i, f
-                sig[t] *= 0.5
-                sig[t] += 0.5
-            c = c_t[t + 1]
-            np.multiply(f[t], c_t[t], out=c)  # c = f * c_prev + i * c_tilde
-            np.multiply(i[t], ct, out=tmp)
-            c += tmp
-            tc = tc_t[t]
-            if tc_scale == 1.0:
-                np.tanh(c, out=tc)
-            else:
-                np.multiply(c, tc_scale, out=tc)
-                tanh_kernel(tc)
-            np.multiply(o[t], tc, out=h_t[t + 1])  # h = o * tanh(c)
+        for start in range(0, T, C):
+            stop = min(T, start + C)
+            n = stop - start
+            # Input projections of the chunk's steps in one matrix product (the working set stays
+            # in cache for the steps that follow).
+            Z = gates[start:stop]
+            np.dot(X[start:stop].reshape(n * B, D), W_x_s.T, out=Z.reshape(n * B, 4 * H))
+            Z += b_s
+            for t in range(start, stop):
+                z = z_t[t]
+                dot(h_t[t], W_hT_s, rec)
+                add(z, rec, z)
+                ct, s = c_tilde[t], sig[t]
+                if use_exp:
+                    exp(z, z)
+                    add(z, one, z)
+                    recip(s, s)  # o, i, f
+                    div(minus_two, ct, ct)
+                    add(ct, one, ct)  # c_tilde
+                else:
+                    tanh(z, z)  # c_tilde, and tanh(a / 2) for o, i, f
+                    mul(s, half, s)
+                    add(s, half, s)
+                c = c_t[t + 1]
+                mul(f[t], c_t[t], c)  # c = f * c_prev + i * c_tilde
+                mul(i[t], ct, tmp)
+                add(c, tmp, c)
+                tc = tc_t[t]
+                if tc_scale == 1.0:
+                    tanh(c, tc)
+                else:
+                    mul(c, tc_s, tc)
+                    tanh_kernel(tc)
+                mul(o[t], tc, h_t[t + 1])  # h = o * tanh(c)
     cache = LSTMCache(X=X, Hs=Hs, Cs=Cs, gates=gates, tanh_c=tanh_c, W_x=W_x, W_h=W_h)
     return Hs[1:], cache
 
@@ -275,68 +288,89 @@ def backward(
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
-    # Every factor that does not depend on the incoming gradient, for all steps at once:
-    # dz_o = dh * tanh(c) * o(1-o); dc += dh * o * (1 - tanh(c)^2);
-    # dz_i = dc * c_tilde * i(1-i); dz_f = dc * c_prev * f(1-f); dz_c = dc * i * (1 - c_tilde^2).
     o, i, f, c_tilde = (gates[:, :, k_ * H : (k_ + 1) * H] for k_ in range(4))
-    P = np.empty((T, B, 4, H), dtype=dt)
-    np.multiply(o * (1.0 - o), tanh_c, out=P[:, :, 0])
-    np.multiply(i * (1.0 - i), c_tilde, out=P[:, :, 1])
-    np.multiply(f * (1.0 - f), Cs[:-1], out=P[:, :, 2])
-    np.multiply(i, 1.0 - c_tilde * c_tilde, out=P[:, :, 3])
-    R = o * (1.0 - tanh_c * tanh_c)
-
-    dZ = np.empty((T, B, 4 * H), dtype=dt)
-    # The running gradients: one (B, H) array for full BPTT; S "slots" (S, B, H) for truncation,
-    # slot t % S carrying the error injected at step t. (2-D arrays when S = 1 because NumPy's
-    # per-call overhead is about twice as high for 3-D broadcasting, and small networks feel it.)
+    W_h, W_x = cache.W_h, cache.W_x
+    # The running gradients: one (B, H) array each for full BPTT; S "slots" (S, B, H) for
+    # truncation, slot t % S carrying the error injected at step t. (2-D arrays when S = 1 because
+    # NumPy's per-call overhead is about twice as high for 3-D broadcasting; small networks feel it.)
     state_shape = (S, B, H) if reset else (B, H)
     dh = np.zeros(state_shape, dtype=dt)
     dc = np.zeros(state_shape, dtype=dt)
     dh_2d = dh.reshape(-1, H)
     dc_b = dc[..., None, :]
     tmp = np.empty(state_shape, dtype=dt)
-    # Where each step's dz goes: straight into dZ[t] for full BPTT; for truncation into a buffer
-    # whose S slots are then summed into dZ[t]. Per-step views made once: list lookups are cheaper
-    # than slicing inside the loop.
     if reset:
         dz_buf = np.empty((S, B, 4 * H), dtype=dt)
-        dz_t = [dz_buf] * T
-    else:
-        dz_t = list(dZ)
-    dz4_t = [dz.reshape(*dz.shape[:-1], 4, H) for dz in dz_t]
-    dzo_t = [dz4[..., 0, :] for dz4 in dz4_t]
-    dzifc_t = [dz4[..., 1:, :] for dz4 in dz4_t]
-    dz2_t = [dz.reshape(-1, 4 * H) for dz in dz_t]
-    dH_t, dZ_t, f_t, R_t = list(dH_all), list(dZ), list(f), list(R)
-    Po_t, Pifc_t = list(P[:, :, 0]), list(P[:, :, 1:])
-    W_h = cache.W_h
-    for t in range(T - 1, -1, -1):
-        if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh[t % S] = dH_t[t]
-            dc[t % S] = 0.0
-        else:
-            dh += dH_t[t]  # dh = dH_all[t] + dh_next
-        np.multiply(dh, Po_t[t], out=dzo_t[t])
-        np.multiply(dh, R_t[t], out=tmp)
-        dc += tmp
-        np.multiply(dc_b, Pifc_t[t], out=dzifc_t[t])
-        dc *= f_t[t]  # dc_next for step t - 1
+    C = rnn._chunk_length(T, B * 4 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
+    P_buf = np.empty((C, B, 4, H), dtype=dt)
+    R_buf = np.empty((C, B, H), dtype=dt)
+    dZ_buf = np.empty((C, B, 4 * H), dtype=dt)
+    acc: dict[str, np.ndarray] = {}
+    dX = np.empty_like(X)
+    for stop in range(T, 0, -C):  # chunks of steps [start, stop), latest first
+        start = max(0, stop - C)
+        n = stop - start
+        sl = slice(start, stop)
+        # Every factor that does not depend on the incoming gradient, for the chunk's steps at once:
+        # dz_o = dh * tanh(c) * o(1-o);  dc += dh * R with R = o * (1 - tanh(c)^2);
+        # dz_i = dc * c_tilde * i(1-i);  dz_f = dc * c_prev * f(1-f);  dz_c = dc * i * (1 - c_tilde^2).
+        P, R, dZ = P_buf[:n], R_buf[:n], dZ_buf[:n]
+        Po, Pi, Pf, Pc = (P[:, :, k_] for k_ in range(4))
+        np.subtract(1.0, o[sl], out=Po)
+        Po *= o[sl]
+        Po *= tanh_c[sl]
+        np.subtract(1.0, i[sl], out=Pi)
+        Pi *= i[sl]
+        Pi *= c_tilde[sl]
+        np.subtract(1.0, f[sl], out=Pf)
+        Pf *= f[sl]
+        Pf *= Cs[sl]
+        np.multiply(c_tilde[sl], c_tilde[sl], out=Pc)
+        np.subtract(1.0, Pc, out=Pc)
+        Pc *= i[sl]
+        np.multiply(tanh_c[sl], tanh_c[sl], out=R)
+        np.subtract(1.0, R, out=R)
+        R *= o[sl]
+        # Where each step's dz goes: straight into dZ[j] for full BPTT; for truncation into a buffer
+        # whose S slots are then summed into dZ[j]. Per-step views made once: list lookups are
+        # cheaper than slicing inside the loop.
         if reset:
-            dz_buf.sum(axis=0, out=dZ_t[t])
-        np.dot(dz2_t[t], W_h, out=dh_2d)  # dh_next for step t - 1
-
-    dZ_2d = dZ.reshape(T * B, 4 * H)
-    dW_x = dZ_2d.T @ X.reshape(T * B, D)
-    dW_h = dZ_2d.T @ Hs[:-1].reshape(T * B, H)
-    db = dZ_2d.sum(axis=0)
+            dz4 = dz_buf.reshape(S, B, 4, H)
+            dzo_t, dzifc_t = [dz4[:, :, 0]] * n, [dz4[:, :, 1:]] * n
+            dz2_t = [dz_buf.reshape(S * B, 4 * H)] * n
+        else:  # list(view) makes the per-step views in C, faster than a comprehension
+            dZ4 = dZ.reshape(n, B, 4, H)
+            dzo_t, dzifc_t, dz2_t = list(dZ4[:, :, 0]), list(dZ4[:, :, 1:]), list(dZ)
+        dH_t, dZ_t, f_t, R_t = list(dH_all[sl]), list(dZ), list(f[sl]), list(R)
+        Po_t, Pifc_t = list(Po), list(P[:, :, 1:])
+        dot, add, mul = np.dot, np.add, np.multiply  # positional `out`: least per-call overhead
+        for j in range(n - 1, -1, -1):  # step t = start + j
+            if reset:  # the error injected at t + S has travelled its S steps: replace it
+                dh[(start + j) % S] = dH_t[j]
+                dc[(start + j) % S] = 0.0
+            else:
+                add(dh, dH_t[j], dh)  # dh = dH_all[t] + dh_next
+            mul(dh, Po_t[j], dzo_t[j])
+            mul(dh, R_t[j], tmp)
+            add(dc, tmp, dc)
+            mul(dc_b, Pifc_t[j], dzifc_t[j])
+            mul(dc, f_t[j], dc)  # dc_next for step t - 1
+            if reset:
+                dz_buf.sum(axis=0, out=dZ_t[j])
+            dot(dz2_t[j], W_h, dh_2d)  # dh_next for step t - 1
+        # The chunk's weight gradients, summed over its steps and the batch in one product each.
+        dZ_2d = dZ.reshape(n * B, 4 * H)
+        rnn._accumulate(acc, "W_x", dZ_2d.T @ X[sl].reshape(n * B, D))
+        rnn._accumulate(acc, "W_h", dZ_2d.T @ Hs[sl].reshape(n * B, H))
+        rnn._accumulate(acc, "b", dZ_2d.sum(axis=0))
+        np.dot(dZ_2d, W_x, out=dX[sl].reshape(n * B, D))
+    dW_x, dW_h, db = acc["W_x"], acc["W_h"], acc["b"]
     grads = {}
-    for g in GATES:
-        rows = slice(_ORDER.index(g) * H, (_ORDER.index(g) + 1) * H)
-        grads[f"W_x{g}"] = dW_x[rows]
-        grads[f"W_h{g}"] = dW_h[rows]
-        grads[f"b_{g}"] = db[rows]
-    dX = (dZ_2d @ cache.W_x).reshape(T, B, D)
+    for g in GATES:  # split the stacked gradients (block j of _ORDER holds rows j*H:(j+1)*H)
+        j = _BLOCK[g]
+        grads[f"W_x{g}"] = dW_x[j * H : (j + 1) * H]
+        grads[f"W_h{g}"] = dW_h[j * H : (j + 1) * H]
+        grads[f"b_{g}"] = db[j * H : (j + 1) * H]
     if reset:
         dh, dc = dh.sum(axis=0), dc.sum(axis=0)
     return grads, dX, (dh, dc)

@@ -17,9 +17,13 @@ Four verbs, the same in `vg.lstm` and `vg.gru`:
 - `step` is one time step written like the equation, for reading and for pages. `step_backward` is its
   backward pass, equally literal.
 
-`forward` and `backward` are the fast paths (input projections for all steps in one matrix product,
-preallocated buffers, weight gradients in one product after the loop); the tests check them against loops
-over `step` and against finite differences.
+`forward` and `backward` are the fast paths; the tests check them against loops over `step` and
+`step_backward` and against finite differences. What makes them fast: the input projections
+``X @ W_x.T`` of many steps in one matrix product, preallocated buffers written in place, the weight
+gradients summed over steps and batch in one product per chunk of steps (``dW_h = dA.T @ H_prev``
+with ``T * B`` rows instead of T small products), the activations applied in place through ``exp``
+(`vg.activations.inplace_kernel`), and work done in chunks of time steps small enough to stay in
+cache (`CHUNK_BYTES`).
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from vg._checks import (
 )
 
 __all__ = [
+    "CHUNK_BYTES",
     "INITS",
     "PARAM_NAMES",
     "RNNCache",
@@ -49,6 +54,7 @@ __all__ = [
     "backward",
     "forward",
     "init",
+    "orthogonal",
     "param_shapes",
     "step",
     "step_backward",
@@ -76,6 +82,25 @@ def orthogonal(n: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarra
     """
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return gain * q * np.sign(np.diag(r))
+
+
+# Backward passes work through time in chunks of this many bytes of per-step gradient (a few MB):
+# the gradient-independent factors of a chunk are computed in one vectorised pass, the chunk's steps
+# are run, and its weight gradients are added with one matrix product (K = chunk length * B, still
+# large enough for BLAS to run at full speed), so the working set stays in cache instead of streaming
+# arrays of size T * B * H through memory several times. Small networks have a single chunk.
+CHUNK_BYTES = 1 << 22
+
+
+def _chunk_length(T: int, bytes_per_step: int) -> int:
+    return max(1, min(T, CHUNK_BYTES // max(1, bytes_per_step)))
+
+
+def _accumulate(grads: dict[str, np.ndarray], name: str, value: np.ndarray) -> None:
+    if name in grads:
+        grads[name] += value
+    else:
+        grads[name] = value
 
 
 def init(
@@ -196,7 +221,8 @@ def _check_inputs(
     dtype = np.result_type(X.dtype, p["W_h"].dtype)
     if h0 is not None:
         h0 = h0.astype(dtype, copy=False)
-    p = {k: v.astype(dtype, copy=False) for k, v in p.items()}
+    if dtype != p[next(iter(p))].dtype:  # mixed float32/float64: compute in float64
+        p = {k: v.astype(dtype) for k, v in p.items()}
     return X.astype(dtype, copy=False), p, h0
 
 
@@ -232,19 +258,26 @@ def forward(
         Hs[0] = 0.0
     else:
         Hs[0] = h0
-    # Input projections of all T steps in one matrix product, written straight into the state buffer;
-    # the loop then only adds the recurrent term and applies phi in place.
-    A = Hs[1:]
-    np.matmul(X.reshape(T * B, D), W_x.T, out=A.reshape(T * B, H))
-    A += b
     rec = np.empty((B, H), dtype=X.dtype)
     h_views = list(Hs)  # per-step views made once (indexing inside the loop costs more than a list)
+    C = _chunk_length(T, B * H * X.itemsize)  # see CHUNK_BYTES; one chunk for small networks
     with np.errstate(over="ignore"):  # exp overflowing to inf in the kernel gives the right limit
-        for t in range(T):
-            a = h_views[t + 1]
-            np.dot(h_views[t], W_hT, out=rec)  # np.dot(out=) has less call overhead than matmul
-            a += rec
-            kernel(a)  # h = phi(a)
+        for start in range(0, T, C):
+            stop = min(T, start + C)
+            n = stop - start
+            # Input projections of the chunk's steps in one matrix product, written straight into
+            # the state buffer; the loop then only adds the recurrent term and applies phi in place.
+            A = Hs[start + 1 : stop + 1]
+            np.dot(X[start:stop].reshape(n * B, D), W_x.T, out=A.reshape(n * B, H))
+            A += b
+            # (np.dot and ufuncs with a positional `out`, bound to locals: for batch-1 networks the
+            # per-call overhead is the cost, and this form has the least of it.)
+            dot, add = np.dot, np.add
+            for t in range(start, stop):
+                a = h_views[t + 1]
+                dot(h_views[t], W_hT, rec)
+                add(a, rec, a)
+                kernel(a)  # h = phi(a)
     return Hs[1:], RNNCache(X=X, Hs=Hs, params=p, activation=activation)
 
 
@@ -259,20 +292,21 @@ def backward(
 
     Truncation (``truncate=k``): the error injected at step t, ``dH_all[t]``, flows back through at most
     k steps. It reaches the immediate (:math:`\partial^+`) terms of steps t, t-1, ..., t-k+1 and nothing
-    earlier, so
+    earlier, so what is returned instead of the full gradient is
 
-    .. math::  \frac{\partial L}{\partial W} \approx \sum_t \sum_{j=\max(0, t-k+1)}^{t}
+    .. math::  \Big(\frac{\partial L}{\partial W}\Big)_{\!k} = \sum_t \sum_{j=\max(0,\,t-k+1)}^{t}
                \Big(\frac{\partial^+ h_j}{\partial W}\Big)^{\!\top}
                \Big(\prod_{m=j+1}^{t} \frac{\partial h_m}{\partial h_{m-1}}\Big)^{\!\top}
                \frac{\partial L}{\partial h_t}\Big|_{\text{outside}}
 
-    (steps numbered from 0 here, as in the arrays). The same rule applies to ``dX`` (``dX[j]`` receives
-    only from ``t < j + k``) and to ``dh0``, which receives only from ``dH_all[t]`` with ``t <= k - 1``
-    (the first k steps). ``k = 1`` keeps only the immediate terms, with no recurrent Jacobian at all;
-    ``k >= T`` (or None, the default) is full BPTT. Truncation bounds how far back an error can travel
-    (so a gradient cannot explode through more than k Jacobians) at the price of never learning
-    dependencies longer than k steps. The cost is k times that of full BPTT's recurrent products, since
-    k errors are in flight at once.
+    (steps numbered from 0 as in the arrays; the product is the identity when j = t). The same rule
+    applies to ``dX`` (``dX[j]`` receives only from the injections at t = j, ..., j+k-1) and to
+    ``dh0``, which receives only from ``dH_all[0..k-1]``. ``k = 1`` keeps only the immediate terms,
+    with no recurrent Jacobian at all; ``k >= T`` (or None, the default) is full BPTT. Truncation bounds
+    how far an error travels: no term passes through more than k - 1 step Jacobians
+    :math:`\partial h_m / \partial h_{m-1}`, so no term can grow like a product of more than k - 1 of
+    them; the price is that dependencies longer than k steps get no gradient at all. It costs about k
+    times the recurrent products of full BPTT, since k errors are in flight at once.
 
     Args:
         dH_all: (T, B, H) gradient of the loss with respect to each ``h_t``, from outside the recurrence.
@@ -291,38 +325,50 @@ def backward(
     k = check_optional_size("truncate", truncate)
     S, reset = (1, False) if k is None or k >= T else (k, True)
 
-    W_h = p["W_h"]
-    # phi'(a_t) for every step at once, from the stored outputs.
-    Dphi = activations.ACTIVATIONS[cache.activation].grad(Hs[1:])
-    dA = np.empty((T, B, H), dtype=X.dtype)
-    # S "slots" of dh_next: slot t % S carries the error injected at step t back through the window.
-    # Full BPTT is one slot that keeps accumulating.
-    dh_next = np.zeros((S, B, H), dtype=X.dtype)
-    dh_next_2d = dh_next.reshape(S * B, H)
-    da_slots = np.empty((S, B, H), dtype=X.dtype)
-    da_slots_2d = da_slots.reshape(S * B, H)
-    dA_t, dH_t, Dphi_t = list(dA), list(dH_all), list(Dphi)
-    for t in range(T - 1, -1, -1):
-        if reset:  # the error injected at t + S has travelled its S steps: replace it
-            dh_next[t % S] = dH_t[t]
-            np.multiply(dh_next, Dphi_t[t], out=da_slots)
-            da_slots.sum(axis=0, out=dA_t[t])
-            np.dot(da_slots_2d, W_h, out=dh_next_2d)
-        else:
-            dh = dh_next_2d
-            dh += dH_t[t]  # dh = dH_all[t] + dh_next
-            da = dA_t[t]
-            np.multiply(dh, Dphi_t[t], out=da)
-            np.dot(da, W_h, out=dh)  # becomes dh_next for step t - 1
-    # Weight gradients summed over time and batch in one product each.
-    dA_2d = dA.reshape(T * B, H)
-    grads = {
-        "W_x": dA_2d.T @ X.reshape(T * B, D),
-        "W_h": dA_2d.T @ Hs[:-1].reshape(T * B, H),
-        "b": dA_2d.sum(axis=0),
-    }
-    dX = (dA_2d @ p["W_x"]).reshape(T, B, D)
-    dh0 = dh_next.sum(axis=0)
+    W_h, W_x = p["W_h"], p["W_x"]
+    phi_grad = activations.ACTIVATIONS[cache.activation].grad
+    dt = X.dtype
+    # The running gradient dh_next: one (B, H) array for full BPTT; for truncation S "slots"
+    # (S, B, H), slot t % S carrying the error injected at step t back through its window.
+    state_shape = (S, B, H) if reset else (B, H)
+    dh_next = np.zeros(state_shape, dtype=dt)
+    dh_next_2d = dh_next.reshape(-1, H)
+    if reset:
+        da_slots = np.empty((S, B, H), dtype=dt)
+        da_slots_2d = da_slots.reshape(S * B, H)
+    C = _chunk_length(T, B * H * X.itemsize)
+    dA_buf = np.empty((C, B, H), dtype=dt)
+    grads: dict[str, np.ndarray] = {}
+    dX = np.empty_like(X)
+    for stop in range(T, 0, -C):  # chunks of steps [start, stop), latest first
+        start = max(0, stop - C)
+        n = stop - start
+        dA = dA_buf[:n]
+        # phi'(a_t) for the chunk's steps at once, from the stored outputs h_t = Hs[t + 1].
+        Dphi = phi_grad(Hs[start + 1 : stop + 1])
+        # Per-step views made once: list lookups are cheaper than slicing inside the loop.
+        dA_t, dH_t, Dphi_t = list(dA), list(dH_all[start:stop]), list(Dphi)
+        dot, add, mul = np.dot, np.add, np.multiply  # positional `out`: least per-call overhead
+        for j in range(n - 1, -1, -1):  # step t = start + j
+            if reset:  # the error injected at t + S has travelled its S steps: replace it
+                dh_next[(start + j) % S] = dH_t[j]
+                mul(dh_next, Dphi_t[j], da_slots)
+                da_slots.sum(axis=0, out=dA_t[j])
+                dot(da_slots_2d, W_h, dh_next_2d)
+            else:
+                dh = dh_next
+                add(dh, dH_t[j], dh)  # dh = dH_all[t] + dh_next
+                da = dA_t[j]
+                mul(dh, Dphi_t[j], da)
+                dot(da, W_h, dh)  # becomes dh_next for step t - 1
+        # The chunk's weight gradients, summed over its steps and the batch in one product each.
+        dA_2d = dA.reshape(n * B, H)
+        _accumulate(grads, "W_x", dA_2d.T @ X[start:stop].reshape(n * B, D))
+        _accumulate(grads, "W_h", dA_2d.T @ Hs[start:stop].reshape(n * B, H))
+        _accumulate(grads, "b", dA_2d.sum(axis=0))
+        np.dot(dA_2d, W_x, out=dX[start:stop].reshape(n * B, D))
+    grads = {name: grads[name] for name in PARAM_NAMES}
+    dh0 = dh_next.sum(axis=0) if reset else dh_next
     return grads, dX, dh0
 
 

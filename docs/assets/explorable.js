@@ -99,7 +99,7 @@
 
   /** Draw measured and bound curves for j = 0..distance on a log scale into `box`. */
   function draw(box, model, sigmaPercent, activation, distance, g) {
-    var W = 640, Hh = 330, L = 72, R = 16, Tp = 14, B = 52;
+    var W = 640, Hh = 350, L = 72, R = 16, Tp = 36, B = 52;
     var gamma = model.gamma[activation], sigma = sigmaPercent / 100;
     var bound = [], j;
     for (j = 0; j <= distance; j++) bound.push(Math.pow(gamma * sigma, j));
@@ -156,12 +156,12 @@
     path(g.slice(0, distance + 1), "vg-ex-curve");
     el("circle", { cx: sx(distance), cy: sy(g[distance]), r: 4.5, class: "vg-ex-marker" }, svg);
 
-    var leg = el("g", { class: "vg-ex-legend", transform: "translate(" + (W - R - 230) + "," + (Tp + 14) + ")" }, svg);
-    el("rect", { x: -8, y: -12, width: 232, height: 44, class: "vg-ex-legend-box" }, leg);
+    // Legend above the plot area, so that it never hides a curve.
+    var leg = el("g", { class: "vg-ex-legend", transform: "translate(" + L + ",14)" }, svg);
     el("line", { x1: 0, x2: 28, y1: 0, y2: 0, class: "vg-ex-curve" }, leg);
     el("text", { x: 36, y: 4 }, leg).textContent = "measured gradient norm";
-    el("line", { x1: 0, x2: 28, y1: 20, y2: 20, class: "vg-ex-bound" }, leg);
-    el("text", { x: 36, y: 24 }, leg).textContent = "bound (\u03b3\u00b7\u03c3max)^j";
+    el("line", { x1: 230, x2: 258, y1: 0, y2: 0, class: "vg-ex-bound" }, leg);
+    el("text", { x: 266, y: 4 }, leg).textContent = "bound (\u03b3\u00b7\u03c3max)^j";
 
     box.replaceChildren(svg);
   }

@@ -1,8 +1,8 @@
-// Render TeX to HTML with KaTeX, for hooks/katex.py.
+// Typeset TeX as MathML with Temml, for hooks/maths.py.
 // stdin: a JSON array of {tex, display}; stdout: a JSON array of {html} or {error}.
 // throwOnError: a TeX mistake is reported (and fails the build) instead of being shown in red.
 "use strict";
-const katex = require("katex");
+const temml = require("temml");
 
 let input = "";
 process.stdin.setEncoding("utf8");
@@ -11,15 +11,7 @@ process.stdin.on("end", () => {
   const items = JSON.parse(input);
   const out = items.map(({ tex, display }) => {
     try {
-      return {
-        html: katex.renderToString(tex, {
-          displayMode: display,
-          throwOnError: true,
-          strict: "error",
-          output: "htmlAndMathml", // MathML for screen readers, HTML for the eye
-          trust: false,
-        }),
-      };
+      return { html: temml.renderToString(tex, { displayMode: display, throwOnError: true, annotate: true }) };
     } catch (err) {
       return { error: String(err.message || err) };
     }
