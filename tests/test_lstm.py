@@ -13,22 +13,10 @@ from _gradtests import (
     check_gradients,
     check_truncate_one_is_immediate,
     check_truncation,
+    fast_path,  # noqa: F401  (autouse: every test runs on both fast paths)
 )
 
 import vg
-
-
-@pytest.fixture(autouse=True, params=["small-network path", "large-network path"])
-def fast_path(request, monkeypatch):
-    """Run every test on both variants of the fast forward/backward: np.tanh kernels and backward in
-    one chunk (what small networks get), and exp-based kernels with backward in chunks of 3 steps,
-    the last one partial (what large networks get)."""
-    if request.param == "small-network path":
-        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 10**9)
-        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: T)
-    else:
-        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 0)
-        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: min(T, 3))
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)

@@ -48,11 +48,12 @@ class _Page(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if "id" in a and a["id"]:
+        if a.get("id"):
             self.ids.add(a["id"])
         if tag == "script" and a.get("src"):
             self.resources.append((tag, a["src"]))
-        if tag == "link" and a.get("href") and (a.get("rel") or "") in ("stylesheet", "icon", "preload", "modulepreload"):
+        loaded_rels = ("stylesheet", "icon", "preload", "modulepreload")
+        if tag == "link" and a.get("href") and (a.get("rel") or "") in loaded_rels:
             self.resources.append((tag, a["href"]))
         if tag in ("img", "source", "iframe", "video", "audio") and a.get("src"):
             self.resources.append((tag, a["src"]))
@@ -106,7 +107,8 @@ def test_no_request_leaves_the_site(site, pages):
     """Scripts, styles, fonts and images all come from the site itself (no CDN, no Google Fonts)."""
     for html, p in pages.items():
         for tag, url in p.resources:
-            assert not urlsplit(url).netloc and not url.startswith("//"), f"{html.relative_to(site)}: <{tag}> loads {url}"
+            local = not urlsplit(url).netloc and not url.startswith("//")
+            assert local, f"{html.relative_to(site)}: <{tag}> loads {url}"
     for css in site.rglob("*.css"):
         for url in re.findall(r"url\(\s*['\"]?([^'\")]+)", css.read_text(encoding="utf-8", errors="replace")):
             assert not re.match(r"(https?:)?//", url), f"{css.relative_to(site)} loads {url}"

@@ -43,11 +43,13 @@ __all__ = [
     "singular_values",
     "small_derivative_fraction",
     "spectral_radius",
+    "state_gradients",
     "step_jacobians",
 ]
 
 
-def _check_cache(cache: object) -> RNNCache:
+def check_cache(cache: object) -> RNNCache:
+    """Check that `cache` is the `RNNCache` that `vg.rnn.forward` returned, and return it."""
     if not isinstance(cache, RNNCache):
         raise TypeError(
             f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}"
@@ -111,7 +113,7 @@ def step_jacobians(cache: RNNCache) -> np.ndarray:
         (T, B, H, H) array; ``out[t - 1, b]`` is :math:`\partial h_t / \partial h_{t-1}` for
         example b.
     """
-    cache = _check_cache(cache)
+    cache = check_cache(cache)
     Dphi = activations.ACTIVATIONS[cache.activation].grad(cache.Hs[1:])  # (T, B, H): phi'(a_t)
     return Dphi[..., :, None] * cache.params["W_h"]  # row i of W_h scaled by phi'(a_t)_i
 
@@ -127,7 +129,7 @@ def jacobian_product(cache: RNNCache, t: int, k: int) -> np.ndarray:
     Returns:
         (B, H, H) array, one Jacobian matrix per example.
     """
-    cache = _check_cache(cache)
+    cache = check_cache(cache)
     T, B, H = cache.Hs.shape[0] - 1, cache.Hs.shape[1], cache.Hs.shape[2]
     t = _check_index("t", t, 0, T)
     k = _check_index("k", k, 0, t)
@@ -158,7 +160,7 @@ def jacobian_norms(cache: RNNCache, t: int | None = None) -> np.ndarray:
         (t + 1, B) array; ``out[k, b]`` is the spectral norm of :math:`\partial h_t / \partial h_k`
         for example b (so ``out[t] == 1``).
     """
-    cache = _check_cache(cache)
+    cache = check_cache(cache)
     T, B, H = cache.Hs.shape[0] - 1, cache.Hs.shape[1], cache.Hs.shape[2]
     t = T if t is None else _check_index("t", t, 0, T)
     J = step_jacobians(cache)
@@ -175,12 +177,43 @@ def jacobian_norms(cache: RNNCache, t: int | None = None) -> np.ndarray:
     return out
 
 
+def state_gradients(cache: RNNCache, dH_all: np.ndarray) -> np.ndarray:
+    r"""The total derivatives :math:`\partial L / \partial h_k`, k = 0..T, for errors injected at any steps.
+
+    Backpropagation through time, keeping every state's gradient (`vg.rnn.backward` keeps only the
+    parameter and input gradients): ``dh = dH_all[t] + dh_next`` and ``dh_next = (dh * phi'(a_t)) @ W_h``,
+    run from the last step to the first.
+
+    Args:
+        cache: the cache of `vg.rnn.forward`.
+        dH_all: (T, B, H) the errors arriving at each h_t from outside the recurrence (e.g. a readout).
+
+    Returns:
+        (T + 1, B, H) array in the cache's dtype; ``out[k]`` is dL/dh_k through all later steps
+        (``out[0]`` is dL/dh_0). Entries may be +-inf if the gradient overflows (no warning is raised).
+    """
+    cache = check_cache(cache)
+    Hs = cache.Hs
+    T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
+    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=Hs.dtype)
+    Dphi = activations.ACTIVATIONS[cache.activation].grad(Hs[1:])
+    W_h = cache.params["W_h"]
+    out = np.empty((T + 1, B, H), dtype=Hs.dtype)
+    out[T] = dH_all[T - 1]
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(T, 0, -1):
+            # da_k = dh_k * phi'(a_k), then dh_{k-1} = da_k W_h (row vectors), plus h_{k-1}'s own error
+            out[k - 1] = (out[k] * Dphi[k - 1]) @ W_h
+            if k >= 2:
+                out[k - 1] += dH_all[k - 2]
+    return out
+
+
 def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     r"""The total derivatives :math:`\partial L / \partial h_k`, k = 0..T, of a loss that reads
     only h_T.
 
-    This is backpropagation through time with ``dH_all`` zero except at the last step (the same
-    recursion as `vg.rnn.backward`): ``dh_{k-1} = (dh_k * phi'(a_k)) @ W_h``, i.e.
+    `state_gradients` with ``dH_all`` zero except at the last step:
     :math:`\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T`.
 
     Args:
@@ -188,22 +221,14 @@ def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
         dh_T: (B, H) the gradient of the loss with respect to the last state h_T.
 
     Returns:
-        (T + 1, B, H) array; ``out[k]`` is dL/dh_k (``out[T]`` is `dh_T`, ``out[0]`` is dL/dh_0).
+        (T + 1, B, H) float64 array; ``out[k]`` is dL/dh_k (``out[T]`` is `dh_T`, ``out[0]`` is dL/dh_0).
         Entries may be +-inf if the gradient overflows (no warning is raised).
     """
-    cache = _check_cache(cache)
-    Hs = cache.Hs
-    T = Hs.shape[0] - 1
-    dh_T = check_array("dh_T", dh_T, Hs.shape[1:], dtype=np.float64)
-    Dphi = activations.ACTIVATIONS[cache.activation].grad(Hs[1:])
-    W_h = cache.params["W_h"]
-    out = np.empty((T + 1, *dh_T.shape))
-    out[T] = dh_T
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(T, 0, -1):
-            # da_k = dh_k * phi'(a_k), then dh_{k-1} = da_k W_h (row vectors)
-            out[k - 1] = (out[k] * Dphi[k - 1]) @ W_h
-    return out
+    cache = check_cache(cache)
+    dh_T = check_array("dh_T", dh_T, cache.Hs.shape[1:], dtype=np.float64)
+    dH_all = np.zeros((cache.Hs.shape[0] - 1, *dh_T.shape))
+    dH_all[-1] = dh_T
+    return state_gradients(cache, dH_all).astype(np.float64, copy=False)
 
 
 def gradient_norms(cache: RNNCache, dh_T: np.ndarray | None = None) -> np.ndarray:
@@ -218,7 +243,7 @@ def gradient_norms(cache: RNNCache, dh_T: np.ndarray | None = None) -> np.ndarra
         (T + 1, B) array of norms, ``out[k, b] = ||dL/dh_k||`` for example b; ``inf`` where the
         gradient overflowed.
     """
-    cache = _check_cache(cache)
+    cache = check_cache(cache)
     if dh_T is None:
         B, H = cache.Hs.shape[1:]
         dh_T = np.full((B, H), 1.0 / np.sqrt(H))
@@ -253,7 +278,7 @@ def small_derivative_fraction(cache: RNNCache, threshold: float = 0.1) -> float:
         cache: the cache of `vg.rnn.forward`.
         threshold: > 0; 0.1 by default.
     """
-    cache = _check_cache(cache)
+    cache = check_cache(cache)
     threshold = check_positive("threshold", threshold)
     Dphi = activations.ACTIVATIONS[cache.activation].grad(cache.Hs[1:])
     return float(np.mean(Dphi < threshold))

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from vg import activations, rnn
+from vg import activations, analysis, rnn
 from vg._checks import check_array, check_array_dict, check_positive
 
 __all__ = ["hidden_grads", "l2", "omega"]
@@ -78,14 +78,6 @@ def l2(
     return value, grads
 
 
-def _check_cache(cache: object) -> rnn.RNNCache:
-    if not isinstance(cache, rnn.RNNCache):
-        raise TypeError(
-            f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}"
-        )
-    return cache
-
-
 def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
     r"""The total gradients :math:`\partial L/\partial h_t` of a vanilla RNN, for every step.
 
@@ -101,19 +93,7 @@ def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
         (T, B, H): row t is :math:`\partial L/\partial h_t` for the state ``H_all[t]``, through all
         later steps.
     """
-    c = _check_cache(cache)
-    Hs = c.Hs
-    T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
-    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=Hs.dtype)
-    W_h = c.params["W_h"]
-    Dphi = activations.ACTIVATIONS[c.activation].grad(Hs[1:])
-    dH = np.empty_like(dH_all)
-    dh_next = np.zeros((B, H), dtype=Hs.dtype)
-    for t in range(T - 1, -1, -1):
-        dh = dH_all[t] + dh_next
-        dH[t] = dh
-        dh_next = (dh * Dphi[t]) @ W_h
-    return dH
+    return analysis.state_gradients(cache, dH_all)[1:]
 
 
 def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
@@ -142,7 +122,7 @@ def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndar
         ``(value, grads)``: Omega as a float, and its gradient with the keys and shapes of the
         cell's parameters (``W_x``, ``W_h``, ``b``).
     """
-    c = _check_cache(cache)
+    c = analysis.check_cache(cache)
     Hs = c.Hs
     T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
     dH = check_array("dH", dH, (T, B, H), dtype=Hs.dtype)
