@@ -42,17 +42,25 @@ _CLASS_ATTR = re.compile(r'\bclass\s*=\s*"([^"]*)"', re.IGNORECASE)
 
 # Colours of mkdocs-jupyter's theme that fall below WCAG AA (4.5:1), found by axe-core in the browser tests.
 NOTEBOOK_EXTRA_CSS = """
-/* vg (hooks/notebook_css.py): prompts ("In [1]:", "Out[1]:") at full opacity in greys with 4.5:1. */
+/* vg (hooks/notebook_css.py): prompts ("In [1]:", "Out[1]:") at full opacity, in colours with 4.5:1. */
+/* Code colours of the JupyterLab theme below 4.5:1 (numbers, comments, operator words): darker shades
+   of the same hues in the light scheme, lighter ones in the dark scheme. */
 .jupyter-wrapper {
   --jp-cell-prompt-not-active-opacity: 1;
   --jp-cell-prompt-not-active-font-color: #5c5c5c;
   --jp-cell-inprompt-font-color: #1f5f99;
   --jp-cell-outprompt-font-color: #9c4229;
+  --jp-mirror-editor-number-color: #007000;
+  --jp-mirror-editor-comment-color: #2e6b6b;
+  --jp-mirror-editor-operator-color: #8b1ad6;
 }
 [data-md-color-scheme="slate"] .jupyter-wrapper {
   --jp-cell-prompt-not-active-font-color: #a8adc0;
   --jp-cell-inprompt-font-color: #8cbcf0;
   --jp-cell-outprompt-font-color: #f0a080;
+  --jp-mirror-editor-number-color: #7fcf82;
+  --jp-mirror-editor-comment-color: #7fc4c4;
+  --jp-mirror-editor-operator-color: #cf99ff;
 }
 """
 

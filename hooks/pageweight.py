@@ -1,18 +1,21 @@
-"""MkDocs hook: keep KaTeX's hidden MathML copy of each formula out of the search index.
+"""MkDocs hook: keep the TeX source of each formula out of the search index.
 
-KaTeX writes every formula twice (hooks/katex.py asks for "htmlAndMathml"): visible HTML, and MathML
-for screen readers, which also carries the TeX source. Material's search plugin indexes both, so each
-formula appeared three times in `search/search_index.json`, a file every page loads for its search
-box. Marking the MathML `data-search-exclude` (the search plugin skips such elements) keeps the
-readable HTML text in the index and changes nothing on the page. Must run after hooks/katex.py.
+hooks/maths.py typesets every formula as MathML that carries its TeX source in an
+`<annotation encoding="application/x-tex">` (for copy-paste and assistive tools; browsers do not
+display it). Material's search plugin indexes all text, so each formula would appear twice in
+`search/search_index.json`, a file every page loads for its search box, the second time as TeX that
+no reader types. Marking the annotation `data-search-exclude` (the search plugin skips such elements)
+keeps the readable MathML text in the index and changes nothing on the page. Runs after hooks/maths.py.
 """
 
 from __future__ import annotations
 
-_MATHML = '<span class="katex-mathml">'
+import re
+
+_ANNOTATION = re.compile(r'<annotation(?![^>]*data-search-exclude)(?=[^>]*encoding="application/x-tex")')
 
 
 def on_page_content(content: str, page, config, files, **kwargs) -> str:
-    if _MATHML not in content:
+    if "<annotation" not in content:
         return content
-    return content.replace(_MATHML, '<span class="katex-mathml" data-search-exclude>')
+    return _ANNOTATION.sub("<annotation data-search-exclude", content)

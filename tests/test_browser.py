@@ -8,15 +8,16 @@ site's 404 page for missing addresses), in light and in dark mode, and check:
   fetches, also after toggling the palette and searching) goes to 127.0.0.1; requests elsewhere are
   recorded and refused;
 - accessible: axe-core reports no critical and no serious violation on any page, in either scheme;
-- renders: maths typeset by KaTeX with its fonts loaded and no raw TeX in the text, every image
-  decoded (naturalWidth > 0) with alt text, no console errors, no failed same-site request, every
-  same-site link and anchor resolves, copy buttons on code blocks, link-preview metadata;
+- renders: maths typeset (MathML laid out by the browser, no font failing to load, no raw TeX in the
+  text), every image decoded (naturalWidth > 0) with alt text, no console errors, no failed same-site
+  request, every same-site link and anchor resolves, copy buttons on code blocks, link-preview metadata;
 - interactions: the light/dark toggle, search for "vanishing", the notebook download, the 404 page and
   the vanishing-gradients explorable (sliders moved with the mouse API and the keyboard; its curve is
   compared with the numbers vg computed at build time);
-- light: page weight (the HTML and every same-site resource it loads, from the built files).
+- light: page weight (the HTML and every same-site resource it loads, from the built files, as sent
+  gzip-compressed by a static host).
 
-One browser for the session; each page is loaded once per colour scheme, four pages at a time, and
+One browser for the session; each page is loaded once per colour scheme, a few pages at a time, and
 every check reads the records of those loads. Playwright drives Debian's Chromium (/usr/bin/chromium):
 no browser is downloaded. Set VG_SITE_DIR to test an already built site instead of building one.
 """
@@ -268,8 +269,8 @@ async () => {
   const imgs = Array.from(document.images);
   await Promise.all(imgs.map((i) => (i.complete ? null : i.decode().catch(() => null))));
   const article = document.querySelector("article") || document.body;
-  // Text a reader sees as text: not code, not scripts, not KaTeX's MathML copy (it holds the TeX).
-  const skip = "pre, code, script, style, annotation, .katex-mathml, textarea";
+  // Text a reader sees as text: not code, not scripts, not MathML's TeX annotation (never displayed).
+  const skip = "pre, code, script, style, annotation, textarea";
   const texts = [];
   const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
@@ -286,13 +287,15 @@ async () => {
     text: texts.join(""),
     images: imgs.map((i) => ({ src: i.currentSrc.slice(0, 120), width: i.naturalWidth, alt: i.alt || "" })),
     math: math.length,
+    // Typeset: the formula became MathML that the browser lays out (a box with a size), unless it
+    // sits in a collapsed block, where nothing has a size.
     mathRendered: math.filter((m) => {
-      const k = m.querySelector(".katex-html");
+      const k = m.querySelector("math");
       if (!k) return false;
       const r = k.getBoundingClientRect();
-      return r.width > 0 && r.height > 0 || !!m.closest("details:not([open])");
+      return (r.width > 0 && r.height > 0) || !!m.closest("details:not([open])");
     }).length,
-    katexFont: document.fonts.check("16px KaTeX_Main"),
+    fontErrors: Array.from(document.fonts).filter((f) => f.status === "error").map((f) => f.family),
     codeBlocks: codeBlocks.length,
     // Material 9.8 puts a copy button in a nav before the code; older versions used .md-clipboard.
     copyButtons: codeBlocks.filter(
@@ -448,8 +451,8 @@ def test_maths_is_typeset(audited):
             problems.append(
                 f"{a.path} [{a.scheme}]: {p['math'] - p['mathRendered']} of {p['math']} formulas not rendered"
             )
-        if p["math"] and not p["katexFont"]:
-            problems.append(f"{a.path} [{a.scheme}]: KaTeX fonts not loaded")
+        if p["fontErrors"]:
+            problems.append(f"{a.path} [{a.scheme}]: fonts failed to load: {sorted(set(p['fontErrors']))}")
     _fail_if(problems, "maths problems")
     assert any(a.probe["math"] for a in audits), "no page has maths: the check is not looking"
 
@@ -481,7 +484,7 @@ def test_code_blocks_have_copy_buttons(audited):
     assert any(a.probe["codeBlocks"] for a in audits)
 
 
-def test_links_and_anchors_resolve(audited, server):
+def test_links_and_anchors_resolve(audited, server, site):
     """Every same-site link of the rendered pages (including those added by scripts) reaches a page,
     and its #anchor exists there (notebook pages included)."""
     paths, audits, _ = audited
@@ -500,7 +503,9 @@ def test_links_and_anchors_resolve(audited, server):
                 continue
             rel = target[len(BASE) :]
             if rel not in paths and not rel.endswith("/") and not rel.endswith(".html"):
-                continue  # a file (figure, notebook download, asset): checked below
+                if not (site / rel).is_file():  # a file: figure, notebook download, asset
+                    problems.append(f"{a.path}: broken link to a file {href}")
+                continue
             page = rel if rel in paths else None
             if page is None:
                 problems.append(f"{a.path}: broken link {href}")

@@ -230,3 +230,28 @@ def test_nonfinite_hidden_states_are_located():
     assert f"training step {h.nonfinite_step}:" in h.message
     assert "the hidden states are NaN/Inf from time step" in h.message
     assert h.steps == h.nonfinite_step
+
+
+def test_fit_stops_once_the_evaluation_loss_is_below_the_threshold():
+    rng = np.random.default_rng(0)
+    params = vg.rnn.init(2, 8, rng=rng)  # latch inputs are one-hot symbols, D = 2
+    readout = vg.readout.init(8, 2, rng=rng)
+    eval_data = vg.tasks.latch(5, 200, np.random.default_rng(1))
+    kwargs = dict(optimizer=vg.optim.Adam(lr=0.05), loss="xent", eval_data=eval_data, eval_every=10)
+    full = vg.train.fit(vg.rnn, params, readout, lambda r: vg.tasks.latch(5, 32, r),
+                        steps=300, rng=np.random.default_rng(2), **kwargs).history
+    threshold = float(full.eval_loss[len(full.eval_loss) // 2])  # reached for sure, half-way through
+    first = int(full.eval_steps[np.argmax(full.eval_loss < threshold)])
+    early = vg.train.fit(vg.rnn, params, readout, lambda r: vg.tasks.latch(5, 32, r),
+                         steps=300, rng=np.random.default_rng(2), stop_below=threshold, **kwargs).history
+    assert full.solved_at is None
+    assert early.solved_at == first == early.steps < 300
+    np.testing.assert_array_equal(early.loss, full.loss[:first])
+
+
+def test_stop_below_needs_evaluations():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="stop_below needs eval_every"):
+        vg.train.fit(vg.rnn, vg.rnn.init(2, 4, rng=rng), vg.readout.init(4, 2, rng=rng),
+                     lambda r: vg.tasks.latch(5, 8, r), optimizer=vg.optim.Adam(lr=0.01), steps=5,
+                     rng=rng, loss="xent", stop_below=0.1)

@@ -238,7 +238,7 @@ def delayed_recall(
     Inputs are i.i.d. ``u_t ~ U[-1, 1]``. Output k at step t should be ``u_{t - d_k}``. For the
     first ``d_k`` steps there is nothing to recall yet and the target is 0; discard them (a washout
     of at least ``max(delays)`` steps) when scoring. This is the task behind the memory capacity of
-    echo state networks (Jaeger 2001): the squared correlation between output k and ``u_{t - d_k}``,
+    echo state networks (Jaeger 2002): the squared correlation between output k and ``u_{t - d_k}``,
     summed over k.
 
     Args:

@@ -78,6 +78,8 @@ class History:
         nonfinite_step: the training step at which that happened, else None.
         nonfinite_names: names of the offending quantities (e.g. ``("W_h",)`` or ``("loss",)``).
         message: the explanation, as in `NonFiniteError`; empty if none.
+        solved_at: with ``fit(..., stop_below=...)``, the number of steps after which the evaluation
+            loss first fell below the threshold (training stopped there); None if it never did.
         seconds: wall-clock time of the loop.
     """
 
@@ -93,6 +95,7 @@ class History:
     nonfinite_step: int | None = None
     nonfinite_names: tuple[str, ...] = ()
     message: str = ""
+    solved_at: int | None = None
     seconds: float = 0.0
 
     @property
@@ -110,8 +113,9 @@ class NonFiniteError(FloatingPointError):
             parameters) or ``"dL/dh_T"`` (the gradient entering the recurrence).
         loss: the loss at that step (may itself be inf or nan).
         history: the `History` of the steps completed before.
-        params: the cell parameters at the start of the failing step (all finite): a checkpoint to
-            restart from.
+        params: the cell parameters at the start of the failing step: all finite, but possibly
+            already ruined by the huge updates that led here (the exploding-gradients page shows
+            such a case); an earlier checkpoint is the safer place to restart from.
         readout: the readout parameters at the same moment.
     """
 
@@ -328,6 +332,7 @@ def fit(
     record_every: int = 1,
     eval_data: tuple[np.ndarray, np.ndarray] | None = None,
     eval_every: int | None = None,
+    stop_below: float | None = None,
     on_nonfinite: str = "raise",
     progress: bool = False,
 ) -> FitResult:
@@ -360,6 +365,8 @@ def fit(
         record_every: record dh norms every this many steps (steps 0, n, 2n, ...).
         eval_data: fixed ``(X, Y)`` to evaluate on every `eval_every` steps.
         eval_every: evaluation period in steps (needs `eval_data`; default: only at the end).
+        stop_below: stop as soon as an evaluation's loss is below this value (needs `eval_every`);
+            `History.solved_at` is then the number of steps it took. None trains for all `steps`.
         on_nonfinite: ``"raise"`` (raise `NonFiniteError`) or ``"stop"`` (stop and return the last
             finite parameters with ``history.stopped_nonfinite = True``).
         progress: show a tqdm progress bar (off by default; silently absent if tqdm is not
@@ -403,6 +410,10 @@ def fit(
     if eval_data is not None:
         X_eval, Y_eval = _check_eval_data(eval_data, loss, O)
     check_choice("on_nonfinite", on_nonfinite, ("raise", "stop"))
+    if stop_below is not None:
+        stop_below = check_positive("stop_below", stop_below)
+        if eval_every is None:
+            raise ValueError("stop_below needs eval_every and eval_data to evaluate on, got eval_every=None")
 
     update = getattr(optimizer, "_update", None) or optimizer.update  # unchecked fast path if any
     all_params = {**p, **r}
@@ -475,6 +486,8 @@ def fit(
             clipped_flags.append(was_clipped)
             if eval_every is not None and (k + 1) % eval_every == 0:
                 evaluate_now(k + 1)
+                if stop_below is not None and ev_loss[-1] < stop_below:
+                    return FitResult(cur_p, cur_r, history(solved_at=k + 1))
             if bar is not None:
                 bar.update(1)
                 if k % max(1, n_steps // 100) == 0:
@@ -524,8 +537,10 @@ def _fail(
     msg += f" (loss = {loss_k:.6g}"
     if norm is not None:
         msg += f", gradient norm before clipping = {norm:.6g}"
-    msg += "). The parameters at the start of this step are all finite and kept as a checkpoint: "
-    msg += "restart from them with a smaller learning rate or with gradient clipping."
+    # The last finite parameters are kept (error.params), but earlier huge updates may already have
+    # ruined them: the advice is to go back to an earlier checkpoint, which only the caller has.
+    msg += "). The parameters at the start of this step are finite (error.params) but may already be "
+    msg += "ruined: restart from an earlier checkpoint with a smaller learning rate or gradient clipping."
     fields = {
         "stopped_nonfinite": True,
         "nonfinite_step": k,

@@ -9,7 +9,7 @@
   "use strict";
 
   var REGIONS = [
-    [".md-typeset .katex-display", "Formula (scrolls sideways)"],
+    ['.md-typeset math[display="block"]', null], // focusable only: a role would hide that it is maths
     [".md-typeset .md-typeset__scrollwrap", "Table (scrolls sideways)"],
     [".jupyter-wrapper .highlight-ipynb", "Notebook code (scrolls sideways)"],
     [".jupyter-wrapper .jp-OutputArea-output", "Notebook output (scrolls sideways)"],
@@ -27,9 +27,11 @@
         var scrolls = overflows(el) && getComputedStyle(el).overflowX !== "visible";
         if (scrolls && !marked && !el.hasAttribute("tabindex")) {
           el.setAttribute("tabindex", "0");
-          el.setAttribute("role", "region");
-          el.setAttribute("aria-label", pair[1].replace(" (", " " + (i + 1) + " ("));  // unique names
           el.setAttribute("data-vg-scroll", "");
+          if (pair[1]) {
+            el.setAttribute("role", "region");
+            el.setAttribute("aria-label", pair[1].replace(" (", " " + (i + 1) + " (")); // unique names
+          }
         } else if (!scrolls && marked) {
           ["tabindex", "role", "aria-label", "data-vg-scroll"].forEach(function (a) { el.removeAttribute(a); });
         }
