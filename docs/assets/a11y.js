@@ -40,11 +40,11 @@
   }
 
   // Material wraps each code block's copy button in a <nav>: a landmark with no name, repeated on
-  // every block (axe: landmark-unique). It is a plain group of buttons, not navigation.
+  // every block (axe: landmark-unique). It holds one button, not navigation: drop the landmark role
+  // ("none" is one of the roles HTML allows on <nav>); the button keeps its own name.
   function unlandmark() {
     document.querySelectorAll("nav.md-code__nav:not([role])").forEach(function (el) {
-      el.setAttribute("role", "group");
-      el.setAttribute("aria-label", "Code block actions");
+      el.setAttribute("role", "none");
     });
   }
 
