@@ -33,8 +33,6 @@ import json
 import os
 import re
 import statistics
-import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,27 +82,6 @@ BASE = urlsplit(CONFIG["site_url"]).path.rstrip("/") + "/"  # "/vg/"
 
 
 # --- the site and its server ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def site(tmp_path_factory) -> Path:
-    given = os.environ.get("VG_SITE_DIR")
-    if given:
-        path = Path(given)
-        assert (path / "404.html").is_file(), f"VG_SITE_DIR={given} is not a built site (no 404.html)"
-        return path
-    out = tmp_path_factory.mktemp("browser-site")
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(out)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        check=False,
-    )
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{(proc.stdout + proc.stderr)[-6000:]}"
-    return out
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

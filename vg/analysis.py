@@ -1,13 +1,15 @@
 r"""Measuring vanishing and exploding gradients: Jacobian products, norms, saturation, decay rates.
 
-For the vanilla RNN :math:`h_t = \phi(a_t)`, :math:`a_t = W_h h_{t-1} + W_x x_t + b`, the Jacobian
+For the vanilla RNN $h_t = \phi(a_t)$, $a_t = W_h h_{t-1} + W_x x_t + b$, the Jacobian
 of one step is
 
-.. math::  J_t = \frac{\partial h_t}{\partial h_{t-1}} = \operatorname{diag}(\phi'(a_t))\, W_h,
+$$
+    J_t = \frac{\partial h_t}{\partial h_{t-1}} = \operatorname{diag}(\phi'(a_t))\, W_h,
+$$
 
 and the sensitivity of a later state to an earlier one is the product
-:math:`\partial h_t / \partial h_k = J_t J_{t-1} \cdots J_{k+1}`. Its 2-norm is at most
-:math:`(\gamma\, \sigma_{\max}(W_h))^{t-k}` with :math:`\gamma = \max|\phi'|` (1 for tanh, 1/4 for
+$\partial h_t / \partial h_k = J_t J_{t-1} \cdots J_{k+1}$. Its 2-norm is at most
+$(\gamma\, \sigma_{\max}(W_h))^{t-k}$ with $\gamma = \max|\phi'|$ (1 for tanh, 1/4 for
 sigmoid). This module computes those objects from a `vg.rnn.forward` cache so that pages can
 *measure* what the bound only limits.
 
@@ -89,10 +91,10 @@ def spectral_radius(W: np.ndarray) -> float:
 
 
 def jacobian_bound(W_h: np.ndarray, activation: str = "tanh") -> float:
-    r"""The per-step bound :math:`\gamma\,\sigma_{\max}(W_h)` on ``||dh_t/dh_{t-1}||_2``.
+    r"""The per-step bound $\gamma\,\sigma_{\max}(W_h)$ on ``||dh_t/dh_{t-1}||_2``.
 
-    Since :math:`\|\operatorname{diag}(\phi'(a))W_h\|_2 \le \max_i|\phi'(a_i)|\,\|W_h\|_2 \le
-    \gamma\, \sigma_{\max}(W_h)`, the product over t - k steps has norm at most this number to the
+    Since $\|\operatorname{diag}(\phi'(a))W_h\|_2 \le \max_i|\phi'(a_i)|\,\|W_h\|_2 \le
+    \gamma\, \sigma_{\max}(W_h)$, the product over t - k steps has norm at most this number to the
     power t - k.
 
     Args:
@@ -104,13 +106,13 @@ def jacobian_bound(W_h: np.ndarray, activation: str = "tanh") -> float:
 
 
 def step_jacobians(cache: RNNCache) -> np.ndarray:
-    r"""The one-step Jacobians :math:`J_t = \operatorname{diag}(\phi'(a_t)) W_h` for t = 1..T.
+    r"""The one-step Jacobians $J_t = \operatorname{diag}(\phi'(a_t)) W_h$ for t = 1..T.
 
     Args:
         cache: the cache of `vg.rnn.forward`.
 
     Returns:
-        (T, B, H, H) array; ``out[t - 1, b]`` is :math:`\partial h_t / \partial h_{t-1}` for
+        (T, B, H, H) array; ``out[t - 1, b]`` is $\partial h_t / \partial h_{t-1}$ for
         example b.
     """
     cache = check_cache(cache)
@@ -119,7 +121,7 @@ def step_jacobians(cache: RNNCache) -> np.ndarray:
 
 
 def jacobian_product(cache: RNNCache, t: int, k: int) -> np.ndarray:
-    r""":math:`\partial h_t / \partial h_k = J_t J_{t-1} \cdots J_{k+1}` (the identity when t = k).
+    r"""$\partial h_t / \partial h_k = J_t J_{t-1} \cdots J_{k+1}$ (the identity when t = k).
 
     Args:
         cache: the cache of `vg.rnn.forward`.
@@ -157,7 +159,7 @@ def jacobian_norms(cache: RNNCache, t: int | None = None) -> np.ndarray:
         t: the later step (default T, the last).
 
     Returns:
-        (t + 1, B) array; ``out[k, b]`` is the spectral norm of :math:`\partial h_t / \partial h_k`
+        (t + 1, B) array; ``out[k, b]`` is the spectral norm of $\partial h_t / \partial h_k$
         for example b (so ``out[t] == 1``).
     """
     cache = check_cache(cache)
@@ -178,7 +180,7 @@ def jacobian_norms(cache: RNNCache, t: int | None = None) -> np.ndarray:
 
 
 def state_gradients(cache: RNNCache, dH_all: np.ndarray) -> np.ndarray:
-    r"""The total derivatives :math:`\partial L / \partial h_k`, k = 0..T, for errors injected at any steps.
+    r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, for errors injected at any steps.
 
     Backpropagation through time, keeping every state's gradient (`vg.rnn.backward` keeps only the
     parameter and input gradients): ``dh = dH_all[t] + dh_next`` and ``dh_next = (dh * phi'(a_t)) @ W_h``,
@@ -210,11 +212,11 @@ def state_gradients(cache: RNNCache, dH_all: np.ndarray) -> np.ndarray:
 
 
 def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
-    r"""The total derivatives :math:`\partial L / \partial h_k`, k = 0..T, of a loss that reads
+    r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, of a loss that reads
     only h_T.
 
     `state_gradients` with ``dH_all`` zero except at the last step:
-    :math:`\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T`.
+    $\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T$.
 
     Args:
         cache: the cache of `vg.rnn.forward`.
@@ -287,7 +289,7 @@ def small_derivative_fraction(cache: RNNCache, threshold: float = 0.1) -> float:
 def decay_rate(norms: np.ndarray, distances: np.ndarray | None = None) -> float:
     r"""The per-step factor r of a fit ``norm ≈ C * r**distance`` (least squares on log norm).
 
-    The slope of :math:`\log\|\cdot\|` against the distance is :math:`\log r`; r < 1 means the norm
+    The slope of $\log\|\cdot\|$ against the distance is $\log r$; r < 1 means the norm
     shrinks by that factor per step on average, r > 1 that it grows.
 
     Args:

@@ -4,7 +4,9 @@ An echo state network (Jaeger 2001) is a vanilla RNN whose recurrent and input w
 once and never trained. The reservoir is exactly the cell of `vg.rnn`, with the same parameter
 names,
 
-.. math::  h_t = \phi(W_h h_{t-1} + W_x x_t + b),
+$$
+    h_t = \phi(W_h h_{t-1} + W_x x_t + b),
+$$
 
 and only a linear readout ``z_t = W_y h_t + b_y`` is fitted, in closed form, to targets. No gradient
 ever travels back through time, so nothing can vanish or explode during training; what the network
@@ -163,10 +165,12 @@ def fit_readout(
 
     Minimises, over all T * B rows,
 
-    .. math::  \sum_{t,b} \lVert y_t - W_y h_t - b_y \rVert^2 + \lambda \lVert W_y \rVert_F^2
+    $$
+        \sum_{t,b} \lVert y_t - W_y h_t - b_y \rVert^2 + \lambda \lVert W_y \rVert_F^2
+    $$
 
     with the bias ``b_y`` not penalised. Centring the states and targets removes the bias; the
-    normal equations :math:`(\bar S^\top \bar S + \lambda I) W_y^\top = \bar S^\top \bar Y` are
+    normal equations $(\bar S^\top \bar S + \lambda I) W_y^\top = \bar S^\top \bar Y$ are
     then solved with `np.linalg.solve` (never an explicit inverse), and
     ``b_y = mean(y) - W_y mean(h)``.
 
@@ -256,8 +260,10 @@ def memory_capacity(
     (`vg.tasks.delayed_recall`). For every delay d = 0, ..., max_delay a separate readout
     ``y_d(t)`` is trained (`fit_readout`) to output ``u_{t-d}``; then, on a fresh test sequence,
 
-    .. math::  r^2_d = \operatorname{corr}^2\big(u_{t-d},\, y_d(t)\big), \qquad
-               \mathrm{MC} = \sum_{d=0}^{\text{max\_delay}} r^2_d \le N.
+    $$
+        r^2_d = \operatorname{corr}^2\big(u_{t-d},\, y_d(t)\big), \qquad
+        \mathrm{MC} = \sum_{d=0}^{\text{max\_delay}} r^2_d \le N.
+    $$
 
     Delays are counted from 0 because ``h_t`` already contains ``u_t``. Scoring on held-out data
     keeps MC honest: on the training data each of the K readouts would gain about N / (T * B) from
@@ -306,12 +312,14 @@ def linear_memory_curve(params: dict[str, np.ndarray], max_delay: int) -> Memory
     r"""The exact memory curve of a linear reservoir ``h_t = W_h h_{t-1} + W_x u_t``, for T -> inf.
 
     For i.i.d. scalar inputs of variance s², the stationary state covariance is ``s² G`` with
-    :math:`G = \sum_{k \ge 0} W_h^k w w^\top (W_h^\top)^k` (w the column ``W_x``), and
-    :math:`\operatorname{Cov}(h_t, u_{t-d}) = s^2 W_h^d w`. The best linear readout then reaches
+    $G = \sum_{k \ge 0} W_h^k w w^\top (W_h^\top)^k$ (w the column ``W_x``), and
+    $\operatorname{Cov}(h_t, u_{t-d}) = s^2 W_h^d w$. The best linear readout then reaches
 
-    .. math::  r^2_d = (W_h^d w)^\top G^{-1} (W_h^d w),
+    $$
+        r^2_d = (W_h^d w)^\top G^{-1} (W_h^d w),
+    $$
 
-    and :math:`\sum_{d \ge 0} r^2_d = \operatorname{tr}(G^{-1} G) = N` whenever G is nonsingular
+    and $\sum_{d \ge 0} r^2_d = \operatorname{tr}(G^{-1} G) = N$ whenever G is nonsingular
     (Jaeger 2002). G is summed by doubling (``G <- G + A G A^T``, ``A <- A @ A``). The bias and the
     input variance drop out. Needs spectral radius < 1; G of condition number above 1e12 (typical
     for large Gaussian reservoirs) is refused, since the curve would be numerically meaningless.

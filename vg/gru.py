@@ -1,10 +1,13 @@
 r"""The gated recurrent unit (Cho et al. 2014), in the form used by Dive into Deep Learning.
 
-.. math::
+$$
+    \begin{aligned}
     z_t &= \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z) \qquad \text{update gate} \\
     r_t &= \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r) \qquad \text{reset gate} \\
     \tilde h_t &= \tanh(W_{xh} x_t + W_{hh} (r_t \odot h_{t-1}) + b_h) \\
     h_t &= z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t
+    \end{aligned}
+$$
 
 Shapes: ``W_x*`` (H, D), ``W_h*`` (H, H), ``b_*`` (H,) for * in z, r, h; inputs ``X`` (T, B, D);
 ``H_all`` (T, B, H). The direct path ``h_t = z_t * h_{t-1} + ...`` contributes ``diag(z_t)`` to the
@@ -226,7 +229,7 @@ def backward(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     r"""Backpropagation through time for the GRU, optionally truncated.
 
-    ``dH_all[t]`` is :math:`\partial L/\partial h_t` from outside the recurrence; backward adds the
+    ``dH_all[t]`` is $\partial L/\partial h_t$ from outside the recurrence; backward adds the
     recurrent part, ``dh = dH_all[t] + dh_next``. ``truncate=k`` follows the rule of
     `vg.rnn.backward`: the error injected at step t reaches the immediate terms of steps t, ..., t-k+1
     only (``dX`` likewise; ``dh0`` receives only from ``dH_all[0..k-1]``); ``k = 1`` keeps only the

@@ -1,12 +1,15 @@
 r"""The LSTM cell (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000; no peepholes).
 
-.. math::
+$$
+    \begin{aligned}
     i_t &= \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i) \\
     f_t &= \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f) \\
     o_t &= \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o) \\
     \tilde c_t &= \tanh(W_{xc} x_t + W_{hc} h_{t-1} + b_c) \\
     c_t &= f_t \odot c_{t-1} + i_t \odot \tilde c_t \\
     h_t &= o_t \odot \tanh(c_t)
+    \end{aligned}
+$$
 
 Shapes: ``W_x*`` (H, D), ``W_h*`` (H, H), ``b_*`` (H,) for the gates * in i, f, o, c; inputs ``X``
 (T, B, D); ``H_all`` (T, B, H) is the sequence of ``h_t``. The cell state ``c_t`` is internal. Along
@@ -261,7 +264,7 @@ def backward(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, tuple[np.ndarray, np.ndarray]]:
     r"""Backpropagation through time for the LSTM, optionally truncated.
 
-    ``dH_all[t]`` is :math:`\partial L/\partial h_t` from outside the recurrence; backward adds the
+    ``dH_all[t]`` is $\partial L/\partial h_t$ from outside the recurrence; backward adds the
     recurrent parts through both ``h`` and ``c``: ``dh = dH_all[t] + dh_next``,
     ``dc = dc_next + dh * o_t * (1 - tanh(c_t)**2)``, and ``dc_next = dc * f_t`` for step t - 1.
 

@@ -1,24 +1,26 @@
 r"""Penalties added to the loss to steer the recurrent weights: weight decay, and Pascanu's Omega.
 
 ``l2``
-    The weight penalty :math:`\tfrac{\lambda}{2}\sum_k \|W_k\|_F^2` on the arrays you name (usually
+    The weight penalty $\tfrac{\lambda}{2}\sum_k \|W_k\|_F^2$ on the arrays you name (usually
     only ``W_h``). It pulls every singular value of ``W_h`` towards zero: that keeps the gradient
     from exploding and, for the same reason, makes it vanish faster.
 ``omega``
     The regulariser of Pascanu, Mikolov & Bengio (2013), which asks each backward step to
-    keep the norm of the error it carries: with :math:`\delta_t = (\partial L/\partial h_t)^\top` (a
+    keep the norm of the error it carries: with $\delta_t = (\partial L/\partial h_t)^\top$ (a
     column) and the step Jacobian
-    :math:`J_t = \partial h_t/\partial h_{t-1} = \operatorname{diag}(\phi'(a_t)) W_h`,
+    $J_t = \partial h_t/\partial h_{t-1} = \operatorname{diag}(\phi'(a_t)) W_h$,
 
-    .. math::  \Omega = \sum_{t=1}^{T}
-               \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2 ,
+    $$
+        \Omega = \sum_{t=1}^{T}
+        \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2 ,
+    $$
 
-    averaged over the examples of a batch. As in the paper, the errors :math:`\delta_t` are treated
+    averaged over the examples of a batch. As in the paper, the errors $\delta_t$ are treated
     as constants when Omega is differentiated: the gradient returned is that of Omega as a function
-    of the parameters with :math:`\delta_t` held fixed (it does flow through the forward pass, since
-    :math:`\phi'(a_t)` depends on every parameter).
+    of the parameters with $\delta_t$ held fixed (it does flow through the forward pass, since
+    $\phi'(a_t)$ depends on every parameter).
 ``hidden_grads``
-    The total gradients :math:`\partial L/\partial h_t` that `omega` needs, from the errors injected
+    The total gradients $\partial L/\partial h_t$ that `omega` needs, from the errors injected
     at each step (what `vg.rnn.backward` computes on its way but does not return).
 
 Both penalties return ``(value, grads)`` with ``grads`` keyed like ``params``, so adding a penalty
@@ -49,10 +51,10 @@ _DPHI_DH = {
 def l2(
     params: Mapping[str, np.ndarray], keys: Sequence[str], weight: float
 ) -> tuple[float, dict[str, np.ndarray]]:
-    r"""The weight penalty :math:`\tfrac{\lambda}{2} \sum_{k \in \text{keys}} \|p_k\|_F^2`.
+    r"""The weight penalty $\tfrac{\lambda}{2} \sum_{k \in \text{keys}} \|p_k\|_F^2$.
 
-    Its gradient is :math:`\lambda p_k`, so with plain SGD the penalty shrinks each named array by
-    the factor :math:`1 - \eta\lambda` per step before the loss gradient acts ("weight decay").
+    Its gradient is $\lambda p_k$, so with plain SGD the penalty shrinks each named array by
+    the factor $1 - \eta\lambda$ per step before the loss gradient acts ("weight decay").
 
     Args:
         params: dict name -> array (any cell's parameters, a readout's, ...).
@@ -79,7 +81,7 @@ def l2(
 
 
 def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
-    r"""The total gradients :math:`\partial L/\partial h_t` of a vanilla RNN, for every step.
+    r"""The total gradients $\partial L/\partial h_t$ of a vanilla RNN, for every step.
 
     The recursion of backpropagation through time, ``dh = dH_all[t] + dh_next`` and
     ``dh_next = (dh * phi'(a_t)) @ W_h``, run from the last step to the first, keeping every ``dh``.
@@ -90,7 +92,7 @@ def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
         cache: the cache returned by `vg.rnn.forward`.
 
     Returns:
-        (T, B, H): row t is :math:`\partial L/\partial h_t` for the state ``H_all[t]``, through all
+        (T, B, H): row t is $\partial L/\partial h_t$ for the state ``H_all[t]``, through all
         later steps.
     """
     return analysis.state_gradients(cache, dH_all)[1:]
@@ -99,24 +101,26 @@ def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
 def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
     r"""Pascanu, Mikolov & Bengio's (2013) norm-preserving regulariser and its gradient.
 
-    .. math::  \Omega = \frac{1}{B}\sum_{b=1}^{B} \sum_{t=1}^{T}
-               \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2,
-               \qquad J_t^\top \delta_t = W_h^\top \big(\phi'(a_t) \odot \delta_t\big),
+    $$
+        \Omega = \frac{1}{B}\sum_{b=1}^{B} \sum_{t=1}^{T}
+        \Big( \frac{\|J_t^\top \delta_t\|}{\|\delta_t\|} - 1 \Big)^2,
+        \qquad J_t^\top \delta_t = W_h^\top \big(\phi'(a_t) \odot \delta_t\big),
+    $$
 
-    where :math:`\delta_t = \partial L/\partial h_t` (total, as from `hidden_grads`) for example b.
+    where $\delta_t = \partial L/\partial h_t$ (total, as from `hidden_grads`) for example b.
     Each ratio is the factor by which one backward step scales the error, measured in the direction
     the error actually points; Omega is zero when every step preserves it. A term whose
-    :math:`\delta_t` is exactly zero has no direction and contributes nothing.
+    $\delta_t$ is exactly zero has no direction and contributes nothing.
 
     The gradient treats `dH` as a constant, as Pascanu et al. do; the other dependences on the
-    parameters are exact: ``W_h`` appears directly in :math:`J_t^\top`, and :math:`\phi'(a_t)`
+    parameters are exact: ``W_h`` appears directly in $J_t^\top$, and $\phi'(a_t)$
     depends on ``W_x``, ``W_h`` and ``b`` through the forward pass (that part is backpropagated with
-    `vg.rnn.backward`). For ``relu`` and ``identity``, :math:`\phi'` is piecewise constant, so only
+    `vg.rnn.backward`). For ``relu`` and ``identity``, $\phi'$ is piecewise constant, so only
     the direct term remains.
 
     Args:
         cache: the cache returned by `vg.rnn.forward` (states, parameters and activation).
-        dH: (T, B, H) the total gradients :math:`\partial L/\partial h_t`, held constant.
+        dH: (T, B, H) the total gradients $\partial L/\partial h_t$, held constant.
 
     Returns:
         ``(value, grads)``: Omega as a float, and its gradient with the keys and shapes of the

@@ -2,7 +2,9 @@ r"""The vanilla (Elman) RNN cell and backpropagation through time.
 
 The cell, with column vectors as on the pages:
 
-.. math::  a_t = W_h h_{t-1} + W_x x_t + b, \qquad h_t = \phi(a_t),
+$$
+    a_t = W_h h_{t-1} + W_x x_t + b, \qquad h_t = \phi(a_t),
+$$
 
 and in batched code, one row per example: ``a = h_prev @ W_h.T + x_t @ W_x.T + b``, ``h = phi(a)``.
 
@@ -286,25 +288,27 @@ def backward(
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     r"""Backpropagation through time, optionally truncated.
 
-    ``dH_all[t]`` is :math:`\partial L / \partial h_t` coming from *outside* the recurrence (e.g. from a
+    ``dH_all[t]`` is $\partial L / \partial h_t$ coming from *outside* the recurrence (e.g. from a
     readout at step t); the recurrent part is added here, one step at a time, as
     ``dh = dH_all[t] + dh_next``, ``da = dh * phi'(a_t)``, ``dh_next = da @ W_h``.
 
     Truncation (``truncate=k``): the error injected at step t, ``dH_all[t]``, flows back through at most
-    k steps. It reaches the immediate (:math:`\partial^+`) terms of steps t, t-1, ..., t-k+1 and nothing
+    k steps. It reaches the immediate ($\partial^+$) terms of steps t, t-1, ..., t-k+1 and nothing
     earlier, so what is returned instead of the full gradient is
 
-    .. math::  \Big(\frac{\partial L}{\partial W}\Big)_{\!k} = \sum_t \sum_{j=\max(0,\,t-k+1)}^{t}
-               \Big(\frac{\partial^+ h_j}{\partial W}\Big)^{\!\top}
-               \Big(\prod_{m=j+1}^{t} \frac{\partial h_m}{\partial h_{m-1}}\Big)^{\!\top}
-               \frac{\partial L}{\partial h_t}\Big|_{\text{outside}}
+    $$
+        \Big(\frac{\partial L}{\partial W}\Big)_{\!k} = \sum_t \sum_{j=\max(0,\,t-k+1)}^{t}
+        \Big(\frac{\partial^+ h_j}{\partial W}\Big)^{\!\top}
+        \Big(\prod_{m=j+1}^{t} \frac{\partial h_m}{\partial h_{m-1}}\Big)^{\!\top}
+        \frac{\partial L}{\partial h_t}\Big|_{\text{outside}}
+    $$
 
     (steps numbered from 0 as in the arrays; the product is the identity when j = t). The same rule
     applies to ``dX`` (``dX[j]`` receives only from the injections at t = j, ..., j+k-1) and to
     ``dh0``, which receives only from ``dH_all[0..k-1]``. ``k = 1`` keeps only the immediate terms,
     with no recurrent Jacobian at all; ``k >= T`` (or None, the default) is full BPTT. Truncation bounds
     how far an error travels: no term passes through more than k - 1 step Jacobians
-    :math:`\partial h_m / \partial h_{m-1}`, so no term can grow like a product of more than k - 1 of
+    $\partial h_m / \partial h_{m-1}$, so no term can grow like a product of more than k - 1 of
     them; the price is that dependencies longer than k steps get no gradient at all. It costs about k
     times the recurrent products of full BPTT, since k errors are in flight at once.
 
