@@ -36,3 +36,16 @@ def site(tmp_path_factory) -> Path:
     warnings = [ln for ln in log.splitlines() if ln.startswith(("WARNING", "ERROR"))]
     assert warnings == [], "\n".join(warnings)
     return out
+
+
+# The notebooks run first (tests/test_examples.py fills the cache), then the tests that need the built
+# site: the strict build then renders those very runs instead of executing every notebook again.
+_LAST = ("test_examples.py", "test_site.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return _LAST.index(name) + 1 if name in _LAST else 0
+
+    items.sort(key=rank)  # stable: the order within each group is kept

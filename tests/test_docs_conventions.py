@@ -115,3 +115,14 @@ def test_no_global_random_state(page):
             assert not re.search(r"np\.random\.(seed|rand|randn|normal|uniform|randint|choice)\(", b.body), (
                 f"{page.name}:{b.line}: use rng = np.random.default_rng(seed), not NumPy's global RNG"
             )
+
+
+@pytest.mark.parametrize("page", PAGES, ids=PAGE_IDS)
+def test_headings_hold_no_maths(page):
+    """Headings feed the table of contents and the navigation, which show plain text: TeX there
+    would appear raw."""
+    in_code = False
+    for n, line in enumerate(_text(page).splitlines(), start=1):
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        assert in_code or not (line.startswith("#") and "$" in line), f"{page.name}:{n}: maths in a heading"

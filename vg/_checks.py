@@ -129,6 +129,15 @@ def check_array(
     return arr
 
 
+def _key_mismatch(expected: Iterable[str], got: Mapping[str, object]) -> str:
+    """'missing [...]; unexpected [...]' for two key sets, or '' when they are equal."""
+    expected = list(expected)
+    missing = [k for k in expected if k not in got]
+    extra = [k for k in got if k not in expected]
+    parts = ([f"missing {missing}"] if missing else []) + ([f"unexpected {extra}"] if extra else [])
+    return "; ".join(parts)
+
+
 def check_params(
     name: str,
     params: object,
@@ -144,15 +153,9 @@ def check_params(
     """
     if not isinstance(params, Mapping):
         raise TypeError(f"{name} must be a dict of arrays, got {type(params).__name__}")
-    missing = [k for k in shapes if k not in params]
-    extra = [k for k in params if k not in shapes]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"unexpected {extra}")
-        raise ValueError(f"{name} must have exactly the keys {list(shapes)}: {'; '.join(parts)}")
+    mismatch = _key_mismatch(shapes, params)
+    if mismatch:
+        raise ValueError(f"{name} must have exactly the keys {list(shapes)}: {mismatch}")
     if dims is None:
         dims = {}
     if dtype is None:
@@ -194,17 +197,9 @@ def check_same_keys(
     name_a: str, a: Mapping[str, np.ndarray], name_b: str, b: Mapping[str, np.ndarray]
 ) -> None:
     """Check that two array dicts have the same keys and, key by key, the same shapes."""
-    missing = [k for k in a if k not in b]
-    extra = [k for k in b if k not in a]
-    if missing or extra:
-        parts = []
-        if missing:
-            parts.append(f"missing {missing}")
-        if extra:
-            parts.append(f"unexpected {extra}")
-        raise ValueError(
-            f"{name_b} must have the same keys as {name_a} {list(a)}: {'; '.join(parts)}"
-        )
+    mismatch = _key_mismatch(a, b)
+    if mismatch:
+        raise ValueError(f"{name_b} must have the same keys as {name_a} {list(a)}: {mismatch}")
     for k in a:
         if np.shape(a[k]) != np.shape(b[k]):
             raise ValueError(
