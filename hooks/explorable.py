@@ -144,6 +144,13 @@ def widget_html(script_url: str) -> str:
 <script src="{script_url}" defer></script>"""
 
 
+def on_pre_build(config, **kwargs) -> None:
+    # `mkdocs serve` rebuilds in one process with a fresh `vg` (hooks/freshvg.py): forget the numbers
+    # the previous build's `vg` computed.
+    for fn in (model, reference):
+        fn.cache_clear()
+
+
 def on_files(files: Files, config, **kwargs) -> Files:
     data = json.dumps(reference(), separators=(",", ":"))
     files.append(File.generated(config, REFERENCE_URI, content=data))
