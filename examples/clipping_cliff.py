@@ -57,11 +57,13 @@ by_value = np.clip(g, -TAU, TAU)
 for name, v in (("true gradient", g), ("norm clipped", by_norm), ("value clipped", by_value)):
     deg = np.degrees(np.arctan2(v[1], v[0]))
     print(f"{name:>14}: ({v[0]:8.3f}, {v[1]:8.3f})  direction {deg:6.1f}°  length {np.linalg.norm(v):.3f}")
+turn = np.degrees(np.arccos(g @ by_value / (np.linalg.norm(g) * np.linalg.norm(by_value))))
+print(f"value clipping turns the step by {turn:.1f}°")
 
 # %% [markdown]
 # On the wall both components are far above the ceiling, so value clipping returns (−0.5, −0.5): the step
-# points along the diagonal at −135°, about 15° away from the true direction (−120°), whatever the wall's
-# actual orientation. Norm clipping keeps the direction and only shortens the step.
+# points along the diagonal, at −135° whatever the wall's actual orientation, turned away from the true
+# direction by the angle printed above. Norm clipping keeps the direction and only shortens the step.
 #
 # The surface, the three paths (whole and close to the wall) and the loss along each path:
 

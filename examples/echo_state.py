@@ -208,9 +208,9 @@ for n in [50, 200]:
 
 # %% [markdown]
 # With ρ = 0 the reservoir has no memory at all (h_t depends on u_t only): the readout can only use
-# the current input, and the error stays near that of predicting the mean (NRMSE about 0.9). Memory
-# through the recurrence brings it down to about 0.24 with 200 units and ρ = 0.9; pushing ρ to 0.99
-# buys more memory but less of the nonlinearity the task also needs, and the error rises slightly.
+# the current input, and the error stays close to that of predicting the mean (an NRMSE near 1). Memory
+# through the recurrence brings it down by a large factor (see ρ = 0.9 in the table above); pushing ρ
+# to 0.99 buys more memory but less of the nonlinearity the task also needs, and the error rises again.
 # No gradient was propagated through time to get there.
 #
 # Finally, one prediction drawn against the target:
