@@ -257,13 +257,7 @@ def check_params_fast(
                     break
             elif a.dtype != dtype:
                 break
-            ok = True
-            for want, got in zip(shape, a.shape):
-                if isinstance(want, str):
-                    ok = ok and trial.setdefault(want, got) == got
-                elif want is not None:
-                    ok = ok and want == got
-            if not ok:
+            if not _shape_fits(shape, a.shape, trial):
                 break
             out[key] = a
         else:
@@ -273,6 +267,17 @@ def check_params_fast(
                 dims.update(trial)
                 return out
     return check_params(name, params, shapes, dims=dims)
+
+
+def _shape_fits(shape: Sequence[int | str | None], actual: tuple[int, ...], trial: dict[str, int]) -> bool:
+    """Whether `actual` fits `shape` (same rank assumed), binding new letters in `trial` as it goes."""
+    ok = True
+    for want, got in zip(shape, actual):
+        if isinstance(want, str):
+            ok = ok and trial.setdefault(want, got) == got
+        elif want is not None:
+            ok = ok and want == got
+    return ok
 
 
 def check_array_fast(
@@ -299,13 +304,7 @@ def check_array_fast(
         and x.size
     ):
         trial = dict(dims)
-        ok = True
-        for want, got in zip(shape, x.shape):
-            if isinstance(want, str):
-                ok = ok and trial.setdefault(want, got) == got
-            elif want is not None:
-                ok = ok and want == got
-        if ok and np.isfinite(x).all():
+        if _shape_fits(shape, x.shape, trial) and np.isfinite(x).all():
             dims.update(trial)
             return x
     return check_array(name, x, shape, dtype=dtype, dims=dims)
