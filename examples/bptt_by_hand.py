@@ -17,6 +17,8 @@
 # screen.
 
 # %%
+import itertools
+
 import numpy as np
 
 import vg
@@ -75,8 +77,9 @@ print("equals (y_hat - e_y)^T W_y:", np.allclose(dE_dh3, shortcut))
 # %% [markdown]
 # ## The Jacobians between states, and their products
 #
-# Jⱼ = ∂hⱼ/∂hⱼ₋₁ = diag(1 − hⱼ²) W_h. The Jacobian from hₖ to h₃ is a chain rule in itself:
-# ∂h₃/∂h₁ = (∂h₃/∂h₂)(∂h₂/∂h₁) = J₃ J₂, and ∂h₃/∂h₃ is the identity.
+# Jⱼ = ∂hⱼ/∂hⱼ₋₁ = diag(1 − hⱼ²) W_h. A change of hₖ reaches h₃ only by passing through every state
+# in between, so the chain rule turns ∂h₃/∂hₖ into a product of these one-step Jacobians, one per
+# step crossed: ∂h₃/∂h₁ = J₃ J₂, ∂h₃/∂h₂ = J₃, and ∂h₃/∂h₃ is the identity.
 
 # %%
 # J[1], J[2], J[3]; J[0] unused
@@ -93,6 +96,11 @@ def dh3_dhk(k):
 
 for k in range(T, -1, -1):
     print(f"dh_3/dh_{k}: spectral norm {np.linalg.norm(dh3_dhk(k), 2):.4f}")
+
+# %% tags=["hide-input"]
+# The text below says the norms fall as k moves away from 3: check it.
+jac_norms = [np.linalg.norm(dh3_dhk(k), 2) for k in range(T, -1, -1)]  # k = 3, 2, 1, 0
+assert all(a > b for a, b in itertools.pairwise(jac_norms)), jac_norms
 
 # %% [markdown]
 # Here the norms fall as k moves away from 3: each extra Jacobian multiplies by diag(1 − h²), whose
@@ -145,6 +153,16 @@ for name in ("W_h", "W_x"):
 dW_h_by_hand = sum(terms["W_h"].values())
 dW_x_by_hand = sum(terms["W_x"].values())
 
+# %% tags=["hide-input"]
+# What the text below (and the bar chart's description) says about these terms.
+size = {name: {k: np.linalg.norm(terms[name][k]) for k in terms[name]} for name in terms}
+assert size["W_h"][0] == 0 and size["W_h"][1] == 0  # h_0 = 0: exactly zero
+assert size["W_x"][0] == 0 and size["W_x"][1] > 0
+for name in ("W_h", "W_x"):
+    assert size[name][3] == max(size[name].values())  # step 3 is the largest
+    assert size[name][3] > size[name][2] >= size[name][1] >= size[name][0]  # and they shrink
+assert size["W_x"][2] > size["W_x"][1]
+
 # %% [markdown]
 # Two terms are exactly zero for W_h: k = 0 (h₀ is not computed with W_h) and k = 1, because the
 # immediate derivative of step 1 with respect to W_h is proportional to h₀ = 0. For W_x the k = 1
@@ -178,9 +196,11 @@ print("dE_3/dW_x agrees with vg.rnn.backward:",
 # %% [markdown]
 # ## Check 2: finite differences
 #
-# Neither implementation is a proof; the definition of the derivative is. `vg.gradcheck.check`
+# Two implementations of one formula can agree and share a mistake in the formula. The independent
+# test uses nothing but the forward pass and the definition of the derivative: `vg.gradcheck.check`
 # perturbs every entry of W_h and W_x by ±ε and compares the central differences of E₃ with the sum
-# computed above.
+# computed above. (Strong evidence at this point, not a proof; the page shows a case that such a
+# check misses: [What a gradient check cannot see](../rnn/bptt.md#what-a-gradient-check-cannot-see).)
 
 
 # %%
@@ -194,7 +214,7 @@ errors = vg.gradcheck.check(
     E3, {"W_h": W_h, "W_x": W_x}, {"W_h": dW_h_by_hand, "W_x": dW_x_by_hand}
 )
 for name, err in errors.items():
-    print(f"{name}: relative error {err:.1e}, below 1e-7: {err < 1e-7}")
+    print(f"{name}: relative error below 1e-7: {err < 1e-7}")
 
 # %% [markdown]
 # ## The sizes of the terms
@@ -226,9 +246,10 @@ vg.plot.show(
 # ## Longer sequences
 #
 # The same term-by-term sum for a loss at step T = 12 of a network with the same kind of weights
-# (the sequence is longer, everything else is as above). Each term now passes through up to eleven
-# Jacobians, and the early terms are orders of magnitude smaller than the late ones: this is the
-# vanishing gradient problem, seen from inside the sum. The page
+# (the sequence is longer, everything else is as above). The term of step k now passes through
+# T − k Jacobians, up to the number printed on the first line below, and the printout shows the early
+# terms far smaller than the late ones (the last line gives the factor between the first and the last
+# term): this is the vanishing gradient problem, seen from inside the sum. The page
 # [Vanishing gradients](../problem/vanishing.md) takes it from here.
 
 # %%
@@ -245,5 +266,12 @@ for k in range(T_long, 0, -1):
     # term k of dE_T/dW_x
     sizes[k] = np.linalg.norm(np.outer(delta, X_long[k - 1, 0]))
     row = delta @ W_h  # ∂E_T/∂hₖ₋₁ = (∂E_T/∂hₖ) Jₖ
+print(f"Jacobians between step 1 and step T = {T_long}: {T_long - 1}")
 for k in (12, 9, 6, 3, 1):
     print(f"k = {k:2d}: |term k of dE_T/dW_x| = {sizes[k]:.2e}")
+print(f"term {T_long} / term 1 = {sizes[T_long] / sizes[1]:.0e}")
+
+# %% tags=["hide-input"]
+# The text says the early terms are far smaller than the late ones.
+assert sizes[12] > sizes[9] > sizes[6] > sizes[3] > sizes[1]
+assert sizes[T_long] / sizes[1] > 1e6

@@ -15,6 +15,7 @@ import numpy as np
 import vg
 
 W0, B0, LR, STEPS, TAU = 4.5, -2.6, 0.5, 40, 0.5
+print(f"the cliff: T = {vg.cliff.T_DEFAULT} steps, target {vg.cliff.TARGET}")
 
 
 def descend_value_clipped(w, b, lr, steps, c):
@@ -35,16 +36,29 @@ runs = {
     f"norm clipped at {TAU}": vg.cliff.descend(W0, B0, LR, STEPS, clip=TAU),
     f"values clipped at {TAU}": descend_value_clipped(W0, B0, LR, STEPS, TAU),
 }
+longest = {}
 for name, (path, losses) in runs.items():
     steps = np.linalg.norm(np.diff(path, axis=0), axis=1)
-    print(f"{name:>22}: longest step {steps.max():5.2f}, final loss {losses[-1]:.4f}, "
-          f"ends at w={path[-1, 0]:.2f}, b={path[-1, 1]:.2f}")
+    longest[name] = steps
+    print(f"{name:>22}: longest step {steps.max():5.2f} (update {steps.argmax()}), "
+          f"final loss {losses[-1]:.4f}, ends at w={path[-1, 0]:.2f}, b={path[-1, 1]:.2f}")
+end = runs["no clipping"][0][-1]
+_, dw_end, db_end = vg.cliff.loss_and_grad(*end)
+print(f"gradient norm where the unclipped run ends: {np.hypot(dw_end, db_end):.1e}")
+print(f"bounds on one step: lr*tau = {LR * TAU:.2f} (norm), lr*tau*sqrt(2) = {LR * TAU * np.sqrt(2):.2f} (value)")
+
+# %% tags=["hide-input"]
+# The claims of the next paragraph, checked.
+assert longest["no clipping"].argmax() == 5 and longest["no clipping"].max() > 10 * LR * TAU
+assert np.hypot(dw_end, db_end) < 1e-4
+assert longest[f"norm clipped at {TAU}"].max() <= LR * TAU * (1 + 1e-12)
+assert longest[f"values clipped at {TAU}"].max() <= LR * TAU * np.sqrt(2) * (1 + 1e-12)
 
 # %% [markdown]
 # All three start on the plateau below the wall. The unclipped run reaches the valley, steps onto the
-# wall at update 5 and is thrown onto a flat plateau where the gradient is about 10⁻⁵: it never comes
-# back. Both clipped runs survive the wall. Their steps have length at most lr·τ = 0.25 for norm clipping
-# and lr·τ·√2 ≈ 0.35 for value clipping (both components cut).
+# wall at update 5 and is thrown onto a flat plateau where the gradient norm is the 7.3e-06 printed
+# above: it never comes back. Both clipped runs survive the wall. Their steps have length at most
+# lr·τ = 0.25 for norm clipping and lr·τ·√2 = 0.35 for value clipping (both components cut).
 #
 # The gradient on the wall: its direction, and what each clipping makes of it.
 
@@ -56,14 +70,24 @@ by_norm = g * min(1.0, TAU / np.linalg.norm(g))
 by_value = np.clip(g, -TAU, TAU)
 for name, v in (("true gradient", g), ("norm clipped", by_norm), ("value clipped", by_value)):
     deg = np.degrees(np.arctan2(v[1], v[0]))
-    print(f"{name:>14}: ({v[0]:8.3f}, {v[1]:8.3f})  direction {deg:6.1f}°  length {np.linalg.norm(v):.3f}")
+    step_deg = np.degrees(np.arctan2(-v[1], -v[0]))  # the step is -lr times the (clipped) gradient
+    print(f"{name:>14}: ({v[0]:8.3f}, {v[1]:8.3f})  direction {deg:6.1f}°  length {np.linalg.norm(v):.3f}"
+          f"  step direction {step_deg:6.1f}°")
 turn = np.degrees(np.arccos(g @ by_value / (np.linalg.norm(g) * np.linalg.norm(by_value))))
 print(f"value clipping turns the step by {turn:.1f}°")
 
+# %% tags=["hide-input"]
+# The claims of the next paragraph, checked.
+assert np.all(np.abs(g) > TAU) and np.allclose(by_value, [-TAU, -TAU])
+assert np.isclose(np.degrees(np.arctan2(by_value[1], by_value[0])), -135.0)
+assert np.isclose(np.degrees(np.arctan2(-by_value[1], -by_value[0])), 45.0)
+assert np.isclose(by_norm @ g, np.linalg.norm(by_norm) * np.linalg.norm(g))
+
 # %% [markdown]
-# On the wall both components are far above the ceiling, so value clipping returns (−0.5, −0.5): the step
-# points along the diagonal, at −135° whatever the wall's actual orientation, turned away from the true
-# direction by the angle printed above. Norm clipping keeps the direction and only shortens the step.
+# On the wall both components are far above the ceiling, so value clipping returns (−0.5, −0.5): the
+# clipped gradient points along the diagonal at −135°, and the step, which goes against it, at +45°,
+# whatever the wall's actual orientation. It is turned away from the direction of the unclipped step by
+# the angle printed above. Norm clipping keeps the direction and only shortens the step.
 #
 # The surface, the three paths (whole and close to the wall) and the loss along each path:
 
@@ -96,3 +120,4 @@ vg.plot.show(fig, alt="Loss surface of the one-unit network with three gradient-
 #
 # **Try it.** Halve the learning rate (LR = 0.25) and rerun. Does the unclipped run still fall off the
 # wall? Then try thresholds τ = 0.05 and τ = 5: which one changes nothing, and why?
+# <!-- hand-typed: 0.05 = input: a threshold the reader is invited to try -->

@@ -22,6 +22,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from _digest import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
@@ -72,11 +73,7 @@ def find_figure_blocks(text: str, page: str) -> list[FigureBlock]:
 
 
 def _source_digest() -> str:
-    h = hashlib.sha256()
-    for path in sorted((ROOT / "vg").rglob("*.py")) + [Path(__file__)]:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return vg_digest(Path(__file__))
 
 
 def run_block(block: FigureBlock, src_path: Path) -> dict[str, bytes]:

@@ -11,8 +11,11 @@ from `node_modules/` into the site as `assets/temml/`.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import html
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -24,6 +27,7 @@ from mkdocs.structure.files import File, Files
 ROOT = Path(__file__).resolve().parent.parent
 TEMML_DIST = ROOT / "node_modules" / "temml" / "dist"
 RENDER = Path(__file__).with_name("maths-render.cjs")
+CACHE = ROOT / ".cache" / "maths"
 CSS_URI = "assets/temml/Temml-Local.css"
 
 _MATH = re.compile(
@@ -40,12 +44,31 @@ def _require_temml() -> None:
 
 
 def render_batch(items: list[tuple[str, bool]]) -> list[dict[str, str]]:
-    """Typeset [(tex, display), ...]; each result is {"html": mathml} or {"error": message}."""
+    """Typeset [(tex, display), ...]; each result is {"html": mathml} or {"error": message}.
+
+    A page's batch is cached on disk under a key made of the formulas, the renderer script and Temml's
+    version, so a rebuild after editing one page starts node only for that page.
+    """
     payload = json.dumps([{"tex": t, "display": d} for t, d in items])
+    key = hashlib.sha256(payload.encode() + RENDER.read_bytes() + _temml_version().encode()).hexdigest()[:32]
+    cached = CACHE / f"{key}.json"
+    if cached.exists():
+        return json.loads(cached.read_text(encoding="utf-8"))
     proc = subprocess.run(["node", str(RENDER)], input=payload, capture_output=True, text=True, cwd=ROOT, check=False)
     if proc.returncode != 0:
         raise PluginError(f"the maths renderer failed: {proc.stderr.strip()}")
-    return json.loads(proc.stdout)
+    results = json.loads(proc.stdout)
+    if not any("error" in r for r in results):  # errors must fail every build, so they are not cached
+        CACHE.mkdir(parents=True, exist_ok=True)
+        tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(proc.stdout, encoding="utf-8")
+        os.replace(tmp, cached)
+    return results
+
+
+@functools.lru_cache(maxsize=1)
+def _temml_version() -> str:
+    return json.loads((TEMML_DIST.parent / "package.json").read_text(encoding="utf-8"))["version"]
 
 
 def render_html(content: str, where: str) -> str:

@@ -22,9 +22,11 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
+import vgwheel
+from _digest import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
@@ -34,6 +36,7 @@ log = logging.getLogger("mkdocs.hooks.notebooks")
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 CACHE = ROOT / ".cache" / "notebooks"
+MKDOCS_YML = ROOT / "mkdocs.yml"
 CELL_TIMEOUT = 600  # seconds; the budgets in the issues are far below this
 WORKERS = 2
 
@@ -43,15 +46,53 @@ def example_sources() -> list[Path]:
 
 
 def source_digest() -> str:
-    h = hashlib.sha256()
-    for path in sorted((ROOT / "vg").rglob("*.py")) + [Path(__file__)]:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
+    return vg_digest(Path(__file__), ROOT / "hooks" / "vgwheel.py", ROOT / "hooks" / "_digest.py")
+
+
+# The first code cell of every notebook: a downloaded .ipynb runs where it lands (Colab, a fresh Jupyter)
+# because it installs vg from the wheel published with the site when vg is missing. VG_WHEEL overrides
+# where the wheel comes from (tests/test_install.py points it at a freshly built site).
+INSTALL_CELL = """\
+# Setup: this notebook needs `vg`, installed as the package "vanishing-gradients". Where it is missing
+# (a fresh Colab or Jupyter environment), install the wheel published with the site it came from.
+import importlib
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("vg") is None:
+    wheel = os.environ.get("VG_WHEEL", "{url}")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheel],
+                   check=True)
+    importlib.invalidate_caches()
+import vg
+
+if not hasattr(vg, "rnn"):
+    raise ImportError(
+        "`import vg` found another package called vg (a vector-geometry library), not vanishing-gradients: "
+        "run `pip uninstall vg` and then this cell again"
+    )
+print(f"vg {{vg.__version__}} ({{vg.__distribution__}})")
+"""
+
+
+def install_cell() -> str:
+    """The setup cell, with the address of the wheel on the published site (from mkdocs.yml)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("", lambda loader, suffix, node: None)  # !ENV and python tags
+    config = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=Loader)
+    url = f"{str(config.get('site_url') or '').rstrip('/')}/{vgwheel.wheel_name()}"
+    return INSTALL_CELL.format(url=url)
 
 
 def cache_path(src: Path, digest: str) -> Path:
-    key = hashlib.sha256((digest + src.read_text(encoding="utf-8")).encode()).hexdigest()[:24]
+    """Where the executed `src` is cached: keyed on vg's code, this hook, the notebook and its setup cell."""
+    key = hashlib.sha256((digest + install_cell() + src.read_text(encoding="utf-8")).encode()).hexdigest()[:24]
     return CACHE / key / "examples" / (src.stem + ".ipynb")
 
 
@@ -71,6 +112,7 @@ def execute(src: Path) -> tuple[object, float]:
         PluginError: naming `examples/<name>.py:LINE` and the traceback, if a cell fails.
     """
     import jupytext
+    import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
     from traitlets.config import Config
@@ -79,6 +121,8 @@ def execute(src: Path) -> tuple[object, float]:
     nb = jupytext.reads(text, fmt="py:percent")
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
+    first = 1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0  # after the title
+    nb.cells.insert(first, nbformat.v4.new_code_cell(install_cell()))
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="vg-nb-") as tmp:
         # IPC sockets in the temporary folder: no TCP port, and no warning about unencrypted TCP.
@@ -124,6 +168,76 @@ def executed_notebook(src: Path, digest: str | None = None, *, use_cache: bool =
     return target, seconds
 
 
+# Under `mkdocs serve`, notebooks that are not in the cache run in the background, so that the first
+# page appears within seconds on a fresh clone; meanwhile their pages say so (they never show a stale
+# result), and each finished run touches a file in READY, which serve watches, to trigger a rebuild.
+READY = CACHE / "ready"
+PENDING = CACHE / "pending"
+_serving = False
+_background: dict[Path, Future] = {}
+_pool: ThreadPoolExecutor | None = None
+
+
+def on_startup(command: str, **kwargs) -> None:
+    global _serving
+    _serving = command == "serve"
+
+
+def on_serve(server, config, builder, **kwargs):
+    READY.mkdir(parents=True, exist_ok=True)
+    server.watch(str(READY))
+    return server
+
+
+def _placeholder(src: Path) -> Path:
+    """A notebook that says the real one is being executed (its title is the notebook's own)."""
+    import jupytext
+    import nbformat
+
+    nb = jupytext.reads(src.read_text(encoding="utf-8"), fmt="py:percent")
+    title = next((c.source for c in nb.cells if c.cell_type == "markdown"), f"# {src.stem}").split("\n")[0]
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell(title),
+        nbformat.v4.new_markdown_cell(
+            "**This notebook is being executed** by `mkdocs serve` in the background (on a fresh clone the "
+            "notebooks take a few minutes). This page reloads by itself when its results are ready."
+        ),
+    ])
+    path = PENDING / "examples" / f"{src.stem}.ipynb"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _in_background(src: Path, digest: str) -> Path:
+    """The cached notebook if there is one; otherwise start executing it and return a placeholder."""
+    global _pool
+    target = cache_path(src, digest)
+    if target.exists():
+        return target
+    job = _background.get(target)
+    if job is not None and job.done() and job.exception() is not None:
+        del _background[target]
+        raise job.exception()
+    if job is None:
+        _pool = _pool or ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="vg-notebook")
+
+        def run() -> None:
+            executed_notebook(src, digest)
+            READY.mkdir(parents=True, exist_ok=True)
+            (READY / src.stem).write_text(time.strftime("%H:%M:%S"), encoding="utf-8")
+
+        def report(future: Future) -> None:
+            if future.exception() is not None:  # shown in the console; the next rebuild raises it
+                log.error("notebook %s failed: %s", src.name, future.exception())
+                (READY / src.stem).write_text("failed", encoding="utf-8")
+
+        _background[target] = job = _pool.submit(run)
+        job.add_done_callback(report)
+        log.info("executing %s in the background; its page will reload when it is done", src.name)
+    return _placeholder(src)
+
+
 @event_priority(100)  # before mkdocs-jupyter's on_files, which turns .ipynb files into pages
 def on_files(files: Files, config, **kwargs) -> Files:
     sources = example_sources()
@@ -134,9 +248,12 @@ def on_files(files: Files, config, **kwargs) -> Files:
         os.environ.setdefault(var, "1")
     os.environ.setdefault("MPLBACKEND", "Agg")
     digest = source_digest()
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        results = list(pool.map(lambda s: executed_notebook(s, digest), sources))
-    for src, (path, _seconds) in zip(sources, results):
+    if _serving:
+        paths = [_in_background(src, digest) for src in sources]
+    else:
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            paths = [path for path, _seconds in pool.map(lambda s: executed_notebook(s, digest), sources)]
+    for src, path in zip(sources, paths):
         uri = f"examples/{src.stem}.ipynb"
         src_dir = str(path.parent.parent)
         files.append(

@@ -40,7 +40,8 @@ def site(tmp_path_factory) -> Path:
 
 # The notebooks run first (tests/test_examples.py fills the cache), then the tests that need the built
 # site: the strict build then renders those very runs instead of executing every notebook again.
-_LAST = ("test_examples.py", "test_site.py", "test_browser.py")
+_LAST = ("test_examples.py", "test_site.py", "test_browser.py", "test_browser_cliff.py", "test_offline.py",
+         "test_install.py")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -258,10 +258,29 @@ def test_rnn_init_rescaling_bad(kwargs, exc, pattern):
         vg.rnn.init(2, 3, np.random.default_rng(0), **kwargs)
 
 
-@pytest.mark.parametrize("bad", [np.nan, "1", None, True])
-def test_lstm_forget_bias_bad(bad):
-    with pytest.raises(ValueError, match=r"forget_bias must be a finite real number"):
+@pytest.mark.parametrize(("bad", "exc"), [(np.nan, ValueError), (np.inf, ValueError), ("1", TypeError),
+                                          (None, TypeError), (True, TypeError)])
+def test_lstm_forget_bias_bad(bad, exc):
+    # A wrong type is a TypeError, a wrong value a ValueError, as everywhere else in vg (GUIDE section 2).
+    with pytest.raises(exc, match=r"forget_bias must be a finite real number"):
         vg.lstm.init(2, 3, np.random.default_rng(0), forget_bias=bad)
+
+
+@pytest.mark.parametrize("cell", [vg.rnn, vg.lstm, vg.gru])
+def test_forward_returns_a_read_only_h_all(cell):
+    # H_all is a view of the cache that backward reads: editing it in place must raise, not silently
+    # change the gradients.
+    rng = np.random.default_rng(0)
+    params = cell.init(2, 3, rng=rng)
+    X = rng.normal(size=(4, 2, 2))
+    H_all, cache = cell.forward(X, params)
+    grads_before, _, _ = cell.backward(np.ones_like(H_all), cache)
+    with pytest.raises(ValueError, match="read-only"):
+        H_all += 1.0
+    grads_after, _, _ = cell.backward(np.ones_like(H_all), cache)
+    for name in grads_before:
+        np.testing.assert_array_equal(grads_before[name], grads_after[name])
+    assert H_all.copy().flags.writeable  # a copy is the reader's to change
 
 
 # ---------------------------------------------------------------- activation

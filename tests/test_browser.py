@@ -45,7 +45,8 @@ from tests._site import ROOT, nav_pages
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = "/usr/bin/chromium"
+# `./dev` finds an installed Chromium or Chrome and passes it in VG_CHROMIUM; Debian's is the default.
+CHROMIUM = os.environ.get("VG_CHROMIUM") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -179,8 +180,8 @@ class Browser:
 @pytest.fixture(scope="session")
 def browser():
     assert Path(CHROMIUM).exists(), (
-        f"{CHROMIUM} not found: the browser checks need Debian's chromium "
-        "(`./dev test` installs it, or: apt-get install -y chromium)"
+        f"{CHROMIUM} not found: the browser checks need Chromium or Chrome (`./dev test` finds one, "
+        "or installs Debian's chromium when run as root on Debian; or set VG_CHROMIUM=/path/to/it)"
     )
     assert AXE.exists(), f"{AXE} not found: run `npm ci` (the README's commands do it)"
     b = Browser()

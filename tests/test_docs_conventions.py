@@ -16,7 +16,7 @@ from tests._site import DOCS, blocks, doc_pages, example_sources, nav_pages
 PAGES = doc_pages()
 PAGE_IDS = [str(p.relative_to(DOCS)) for p in PAGES]
 # Pages that teach a chapter: they end with exercises. Home and the reference pages do not.
-CHAPTER_DIRS = ("foundations", "rnn", "problem", "remedies")
+CHAPTER_DIRS = ("foundations", "rnn", "problem", "remedies", "beyond")
 _IMG = re.compile(r"!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)")
 _SAVE = re.compile(r"""vg\.plot\.save\(\s*\w+\s*,\s*["'](?P<name>[^"']+\.svg)["']""")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from vg import esn, rnn
+from vg import analysis, esn, rnn
 
 
 def _rng(seed: int = 0) -> np.random.Generator:
@@ -280,9 +280,22 @@ def test_memory_capacity_bad_input() -> None:
         esn.memory_capacity(p, _rng(), max_delay=-1)
 
 
-def test_linear_memory_curve_bad_input() -> None:
+@pytest.mark.parametrize("radius", [1.0, 1.0 - 1e-15, 1.0 + 1e-15, 1.01, 3.0])
+def test_linear_memory_curve_refuses_radius_one_up_to_rounding(radius: float) -> None:
+    # A reservoir scaled to radius 1 has a computed radius of 1 +- a few ulps, depending on the BLAS
+    # kernel (0.9999999999999998 on some): every such radius must be refused, never overflow.
     p = esn.init(1, 5, _rng(), spectral_radius=1.0)
+    p["W_h"] = p["W_h"] * (radius / analysis.spectral_radius(p["W_h"]))
     with pytest.raises(ValueError, match="spectral radius < 1"):
         esn.linear_memory_curve(p, 10)
+
+
+def test_linear_memory_curve_accepts_radius_just_inside_the_margin() -> None:
+    p = esn.init(1, 5, _rng(), spectral_radius=1.0 - 1e-6)
+    curve = esn.linear_memory_curve(p, 10)
+    assert np.all(np.isfinite(curve.r2))
+
+
+def test_linear_memory_curve_bad_input() -> None:
     with pytest.raises(ValueError, match="ill-conditioned"):
         esn.linear_memory_curve(esn.init(1, 60, _rng(), spectral_radius=0.8), 10)

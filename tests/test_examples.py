@@ -11,6 +11,7 @@ import sys
 import nbformat
 import pytest
 
+from tests import numbercheck as numbers
 from tests._site import ROOT, example_sources
 
 sys.path.insert(0, str(ROOT / "hooks"))
@@ -36,4 +37,7 @@ def test_example_executes_without_errors(src):
         assert all(o.get("output_type") != "error" for o in cell.outputs)
     # A notebook that shows no output teaches nothing: each must print or draw something.
     assert any(cell.outputs for cell in code), f"{src.name}: no cell produced output"
+    # Its prose and alt texts quote only numbers that its cells print (tests/numbercheck.py).
+    found = numbers.check_notebook(nb, src)
+    assert found == [], "numbers that no cell of the notebook prints:\n" + "\n".join(map(str, found))
     print(f"{src.name}: executed in {seconds:.1f} s")

@@ -16,6 +16,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
+# The name to install it by. Another project on the public index is called "vg" (a vector-geometry
+# library): `pip install vg` gives you that one, whose `vg` has no `rnn`. Check with `vg.__distribution__`.
+__distribution__ = "vanishing-gradients"
 
 # Submodules are imported on first use (PEP 562) so that `import vg` stays fast and a page that only
 # needs `vg.rnn` does not pay for matplotlib.
@@ -24,21 +27,28 @@ _SUBMODULES = (
     "analysis",
     "cliff",
     "clip",
+    "diagrams",
     "esn",
     "gradcheck",
     "gru",
+    "indrnn",
+    "lens",
     "losses",
+    "lru",
     "lstm",
+    "mingru",
     "optim",
+    "orthogonal",
     "penalties",
     "plot",
     "readout",
     "rnn",
+    "scan",
     "tasks",
     "train",
 )
 
-__all__ = ["__version__", *_SUBMODULES]
+__all__ = ["__distribution__", "__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from vg import (  # noqa: F401
@@ -46,16 +56,23 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         analysis,
         cliff,
         clip,
+        diagrams,
         esn,
         gradcheck,
         gru,
+        indrnn,
+        lens,
         losses,
+        lru,
         lstm,
+        mingru,
         optim,
+        orthogonal,
         penalties,
         plot,
         readout,
         rnn,
+        scan,
         tasks,
         train,
     )

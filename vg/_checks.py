@@ -308,3 +308,14 @@ def check_array_fast(
             dims.update(trial)
             return x
     return check_array(name, x, shape, dtype=dtype, dims=dims)
+
+
+def read_only_view(x: np.ndarray) -> np.ndarray:
+    """A read-only view of `x`: what a cell's `forward` returns when the array also lives in its cache.
+
+    `H_all` is a view of ``cache.Hs``, which `backward` reads; an in-place edit of `H_all` would change
+    the gradients silently. As a read-only view it raises instead (copy it to modify it).
+    """
+    view = x.view()
+    view.flags.writeable = False
+    return view

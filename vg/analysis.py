@@ -33,6 +33,7 @@ from vg._checks import check_array, check_choice, check_positive, check_size
 from vg.rnn import RNNCache
 
 __all__ = [
+    "check_cache",
     "decay_rate",
     "gradient_norms",
     "hidden_gradients",

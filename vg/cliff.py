@@ -1,7 +1,8 @@
 """The cliff: a one-unit recurrent network with a wall in its loss surface (Pascanu et al. 2013).
 
-Section 3 of Pascanu, Mikolov & Bengio (2013), "On the difficulty of training recurrent neural
-networks", studies the smallest recurrent network there is, one unit and no input:
+Pascanu, Mikolov & Bengio (2013), "On the difficulty of training recurrent neural networks", section
+2.3 and figure 6, study the smallest recurrent network there is, one unit and no input (the state is
+written x_t, as in the paper; elsewhere in vg states are h_t and x_t are inputs):
 
     x_t = w * sigmoid(x_{t-1}) + b,        t = 1, ..., T,    x_0 = 0.5,
 
@@ -9,10 +10,12 @@ run for T = 50 steps and scored by L(w, b) = (sigmoid(x_T) - 0.7)**2. For w > 4 
 x -> w sigmoid(x) + b can have two stable fixed points with an unstable one between them. Which
 stable point x_T ends near depends on which side of the unstable point x_0 lies, and that flips as
 (w, b) cross a curve in the plane: across it x_T, and with it the loss, jumps. The surface has a
-*cliff*. Close to it x_0 sits near the unstable fixed point, where every step multiplies a
-perturbation by w sigmoid'(x*) > 1, so after 50 steps x_T is extremely sensitive to w and b and the
-gradient is huge. Gradient descent that steps onto the wall is thrown far away; clipping the
-gradient's norm (the remedies chapter) keeps the step sane.
+*cliff*. (The unstable fixed point is the boundary between the two basins of attraction; that
+crossing a basin boundary makes the gradient explode is the paper's section 2.2.) Close to the cliff
+x_0 sits near the unstable fixed point, where every step multiplies a perturbation by
+w sigmoid'(x*) > 1, so after 50 steps x_T is extremely sensitive to w and b and the gradient is huge.
+Gradient descent that steps onto the wall is thrown far away; clipping the gradient's norm (the
+remedies chapter) keeps the step sane.
 
 We keep their x_0 = 0.5, T = 50 and target 0.7. `surface` is vectorised over the grid and
 `loss_and_grad` is backpropagation through time for this model, written out by hand and checked

@@ -55,6 +55,8 @@ __all__ = [
 
 _SHAPES = {"W_x": ("N", "D"), "W_h": ("N", "N"), "b": ("N",)}
 _ACTIVATIONS = ("tanh", "identity")
+# How far below 1 a computed spectral radius must be for `linear_memory_curve` (see there).
+RHO_MARGIN = 1e-9
 
 
 def spectral_radius(W: np.ndarray) -> float:
@@ -338,15 +340,26 @@ def linear_memory_curve(params: dict[str, np.ndarray], max_delay: int) -> Memory
     max_delay = check_size("max_delay", max_delay, minimum=0)
     W_h, w = p["W_h"].astype(np.float64), p["W_x"][:, 0].astype(np.float64)
     rho = float(np.max(np.abs(np.linalg.eigvals(W_h))))
-    if rho >= 1.0:
-        raise ValueError(f"params['W_h'] must have spectral radius < 1, got {rho:.6g}")
+    # A computed radius carries rounding error of order machine epsilon times the norm (a reservoir
+    # scaled to exactly 1 comes out as 0.9999999999999998 on some BLAS kernels), so a radius within
+    # RHO_MARGIN of 1 is refused too: the series for G would not converge in floating point anyway.
+    if not rho < 1.0 - RHO_MARGIN:
+        raise ValueError(
+            f"params['W_h'] must have spectral radius < 1 - {RHO_MARGIN:g} (a sum over all delays "
+            f"must converge), got {rho:.17g}"
+        )
     G = np.outer(w, w)
     A = W_h.copy()
-    for _ in range(64):  # after j doublings G sums 2**j terms
-        G = G + A @ G @ A.T
-        A = A @ A
-        if np.max(np.abs(A)) < 1e-300 or np.linalg.norm(A, 2) ** 2 < 1e-18:
-            break
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(64):  # after j doublings G sums 2**j terms
+            G = G + A @ G @ A.T
+            A = A @ A
+            if not np.all(np.isfinite(G)):
+                raise ValueError(
+                    f"the state covariance G diverged (spectral radius {rho:.17g} is too close to 1)"
+                )
+            if np.max(np.abs(A)) < 1e-300 or np.linalg.norm(A, 2) ** 2 < 1e-18:
+                break
     P = np.empty((max_delay + 1, N))  # row d: W_h^d w
     P[0] = w
     for d in range(1, max_delay + 1):

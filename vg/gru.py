@@ -38,6 +38,7 @@ from vg._checks import (
     check_positive,
     check_rng,
     check_size,
+    read_only_view,
 )
 from vg.activations import sigmoid
 
@@ -105,7 +106,7 @@ class GRUCache:
 
     Attributes:
         X: (T, B, D) inputs.
-        Hs: (T + 1, B, H) states ``h_0 .. h_T`` (``Hs[1:]`` is the returned ``H_all``, a view).
+        Hs: (T + 1, B, H) states ``h_0 .. h_T`` (``Hs[1:]`` is the returned ``H_all``, a read-only view).
         gates: (T, B, 3H) blocks z, r, h_tilde (after their nonlinearities).
         RH: (T, B, H) ``r_t * h_{t-1}``.
         W_x: (3H, D) input weights stacked in the order z, r, h.
@@ -221,7 +222,7 @@ def forward(X: np.ndarray, params: dict[str, np.ndarray], h0: np.ndarray | None 
                 mul(h, z[t], h)
                 add(h, a, h)
     cache = GRUCache(X=X, Hs=Hs, gates=gates, RH=RH, W_x=W_x, W_hzr=W_hzr, W_hh=W_hh)
-    return Hs[1:], cache
+    return read_only_view(Hs[1:]), cache
 
 
 def backward(

@@ -40,6 +40,7 @@ from vg._checks import (
     check_positive,
     check_rng,
     check_size,
+    read_only_view,
 )
 from vg.activations import sigmoid
 
@@ -98,7 +99,9 @@ def init(
     dtype = check_float_dtype("dtype", dtype)
     if scale is not None:
         scale = check_positive("scale", scale)
-    if isinstance(forget_bias, bool) or not isinstance(forget_bias, numbers.Real) or not np.isfinite(forget_bias):
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, numbers.Real):
+        raise TypeError(f"forget_bias must be a finite real number, got {type(forget_bias).__name__} {forget_bias!r}")
+    if not np.isfinite(forget_bias):
         raise ValueError(f"forget_bias must be a finite real number, got {forget_bias!r}")
     params = {}
     for g in GATES:
@@ -117,7 +120,7 @@ class LSTMCache:
 
     Attributes:
         X: (T, B, D) inputs.
-        Hs: (T + 1, B, H) states ``h_0 .. h_T`` (``Hs[1:]`` is the returned ``H_all``, a view).
+        Hs: (T + 1, B, H) states ``h_0 .. h_T`` (``Hs[1:]`` is the returned ``H_all``, a read-only view).
         Cs: (T + 1, B, H) cell states ``c_0 .. c_T``.
         gates: (T, B, 4H) gate values after their nonlinearity, blocks in the order o, i, f, c_tilde.
         tanh_c: (T, B, H) ``tanh(c_t)``.
@@ -256,7 +259,7 @@ def forward(
                     tanh_kernel(tc)
                 mul(o[t], tc, h_t[t + 1])  # h = o * tanh(c)
     cache = LSTMCache(X=X, Hs=Hs, Cs=Cs, gates=gates, tanh_c=tanh_c, W_x=W_x, W_h=W_h)
-    return Hs[1:], cache
+    return read_only_view(Hs[1:]), cache
 
 
 def backward(

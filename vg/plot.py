@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
+import re
 from typing import Any
 
 import matplotlib as mpl
@@ -84,12 +84,17 @@ def subplots(nrows: int = 1, ncols: int = 1, **kwargs: Any) -> tuple[Figure, Any
     return plt.subplots(nrows, ncols, **kwargs)
 
 
+# Matplotlib's DejaVu mathtext draws the prime of $\phi'$ with TeX's cmsy10 font, where it sits at the
+# code of "0": with text kept as text, a browser without cmsy10 shows "φ0". Keep it Unicode instead.
+_CMSY_PRIME = re.compile(r"font-family: 'cmsy10'(\"[^>]*)>0<")
+
+
 def to_svg(fig: Figure) -> str:
     """Render `fig` to an SVG string that is byte-identical from run to run."""
     buf = io.StringIO()
     with mpl.rc_context({"svg.hashsalt": "vg", "svg.fonttype": "none"}):
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-    return buf.getvalue()
+    return _CMSY_PRIME.sub(lambda m: f"font-family: 'DejaVu Sans'{m.group(1)}>\u2032<", buf.getvalue())
 
 
 def save(fig: Figure, path: str) -> None:
@@ -137,7 +142,3 @@ def show(fig: Figure, alt: str) -> InlineFigure:
     plt.close(fig)
     return InlineFigure(svg, alt)
 
-
-def label_lines(ax: Any, labels: Sequence[str]) -> None:
-    """Add a legend for the lines of `ax` in order (a small convenience)."""
-    ax.legend(ax.get_lines()[: len(labels)], labels)

@@ -45,6 +45,7 @@ from vg._checks import (
     check_positive,
     check_rng,
     check_size,
+    read_only_view,
 )
 
 __all__ = [
@@ -188,7 +189,7 @@ class RNNCache:
     Attributes:
         X: (T, B, D) the inputs.
         Hs: (T + 1, B, H) the states ``h_0 .. h_T`` in the maths' numbering: ``Hs[0]`` is the initial
-            state and ``Hs[1:]`` is the ``H_all`` that `forward` returned (a view, not a copy).
+            state and ``Hs[1:]`` is the ``H_all`` that `forward` returned (a read-only view, not a copy).
         params: the checked parameters.
         activation: the activation's name.
     """
@@ -280,7 +281,7 @@ def forward(
                 dot(h_views[t], W_hT, rec)
                 add(a, rec, a)
                 kernel(a)  # h = phi(a)
-    return Hs[1:], RNNCache(X=X, Hs=Hs, params=p, activation=activation)
+    return read_only_view(Hs[1:]), RNNCache(X=X, Hs=Hs, params=p, activation=activation)
 
 
 def backward(

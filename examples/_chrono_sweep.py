@@ -1,0 +1,215 @@
+"""The chrono-initialisation sweep: an LSTM with forget-gate bias 1 against chrono, adding problem.
+
+Run from the repository root (about 15 minutes of CPU; two worker processes):
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_chrono_sweep.py
+
+It writes ``examples/chrono_results.json``, stamped with `code_hash()`: a SHA-256 of this file and of
+the `vg` modules that training uses (`SOURCES`). The page ``docs/beyond/chrono-init.md`` loads that
+file, refuses it when the stamp differs from the hash of the current code, and re-runs one of its runs.
+
+Two configurations of the same LSTM (`MODELS`), on the marked adding problem of length `T`:
+
+- ``"LSTM, b_f = 1"``: ``vg.lstm.init`` as it is (forget-gate bias 1, input-gate bias 0);
+- ``"LSTM, chrono"``: the same weights, then ``b_f = log(u)`` with u uniform on [1, T - 1] drawn
+  independently per unit, and ``b_i = -b_f`` (Tallec & Ollivier 2018, with T_max = T). The biases
+  come from a generator of their own, so for a given seed both configurations start from the same
+  weights, the same readout and see the same stream of training batches: only the two bias vectors
+  differ.
+
+For each configuration:
+
+1. **Tuning.** Each learning rate in `RATES` is tried on the tuning seeds `TUNE_SEEDS` with the step
+   budget `BUDGET` of the final runs, from the largest rate down. A rate is scored by its median steps
+   to solve (an unsolved run counts as infinitely slow); once a rate has a finite median, the runs of
+   later rates stop one evaluation interval before it, since a slower run cannot beat it, and a
+   rate's remaining seeds are skipped once two of them are unsolved (its median is then infinite).
+   The smallest median wins (ties: the rate tried first). If no rate solves a majority, the rate with
+   the lowest median final test MSE is taken.
+2. **Evaluation.** The chosen rate trains on the fresh seeds `EVAL_SEEDS`.
+
+Each run records the steps to solve (None if the budget ran out) and the CPU seconds
+(``time.process_time``) of training, without the periodic test-set evaluations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+import vg
+import vg.train
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "examples" / "chrono_results.json"
+
+# What determines the results: this script and the vg modules it trains with.
+SOURCES = (
+    "examples/_chrono_sweep.py",
+    "vg/lstm.py",
+    "vg/gru.py",
+    "vg/train.py",
+    "vg/optim.py",
+    "vg/clip.py",
+    "vg/tasks.py",
+    "vg/losses.py",
+    "vg/readout.py",
+    "vg/activations.py",
+    "vg/_checks.py",
+    "vg/rnn.py",
+)
+
+T = 400  # sequence length
+H = 32  # hidden units
+BATCH = 32  # sequences per training step (fresh ones every step)
+CLIP = 1.0  # global-norm clipping threshold
+EVAL_EVERY = 50  # steps between test-set evaluations
+N_TEST = 1000  # fixed test sequences
+SOLVED = 0.01  # test MSE below this = solved
+BUDGET = 800  # maximum training steps per run
+RATES = (3e-2, 1e-2, 3e-3)  # tried in this order
+TUNE_SEEDS = (0, 1, 2)
+EVAL_SEEDS = tuple(range(100, 108))
+
+
+def chrono_biases(T_max: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Chrono initialisation: b_f = log(U[1, T_max - 1]) per unit, b_i = -b_f."""
+    b_f = np.log(rng.uniform(1.0, T_max - 1.0, size))
+    return b_f, -b_f
+
+
+def init_default(seed: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    return vg.lstm.init(2, H, rng=rng)
+
+
+def init_chrono(seed: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    params = vg.lstm.init(2, H, rng=rng)
+    params["b_f"], params["b_i"] = chrono_biases(T, H, np.random.default_rng([seed, 1]))
+    return params
+
+
+MODELS = {"LSTM, b_f = 1": init_default, "LSTM, chrono": init_chrono}
+
+
+def code_hash(root: Path = ROOT) -> str:
+    """SHA-256 over the files in `SOURCES` (names and bytes, in that order)."""
+    h = hashlib.sha256()
+    for rel in SOURCES:
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
+    return h.hexdigest()
+
+
+def test_set() -> tuple[np.ndarray, np.ndarray]:
+    """The fixed test sequences (the same for both configurations)."""
+    return vg.tasks.adding_problem(T, N_TEST, np.random.default_rng(10_000 + T))
+
+
+class _EvalClock:
+    """Wraps vg.train.evaluate to add up the CPU seconds spent in test-set evaluations."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.inner = vg.train.evaluate
+
+    def __call__(self, *args, **kwargs):
+        t0 = time.process_time()
+        try:
+            return self.inner(*args, **kwargs)
+        finally:
+            self.seconds += time.process_time() - t0
+
+
+def run(name: str, lr: float, seed: int, budget: int = BUDGET) -> dict:
+    """Train one configuration once and return its record."""
+    rng = np.random.default_rng(seed)
+    params = MODELS[name](seed, rng)
+    readout = vg.readout.init(H, 1, rng=rng)
+    clock = _EvalClock()
+    vg.train.evaluate = clock  # fit looks `evaluate` up in vg.train at every evaluation
+    try:
+        t0 = time.process_time()
+        _, _, history = vg.train.fit(
+            vg.lstm, params, readout, lambda r: vg.tasks.adding_problem(T, BATCH, r),
+            optimizer=vg.optim.Adam(lr=lr), steps=budget, rng=rng, clip=CLIP,
+            eval_data=test_set(), eval_every=EVAL_EVERY, stop_below=SOLVED,
+            on_nonfinite="stop",  # a run that diverges counts as unsolved
+        )
+        cpu = time.process_time() - t0
+    finally:
+        vg.train.evaluate = clock.inner
+    return {
+        "model": name, "lr": lr, "seed": seed, "budget": budget,
+        "solved_at": history.solved_at, "steps": history.steps,
+        "diverged": bool(history.stopped_nonfinite),
+        "final_mse": float(history.eval_loss[-1]) if history.eval_loss.size else None,
+        "cpu_train": round(cpu - clock.seconds, 3), "cpu_eval": round(clock.seconds, 3),
+    }
+
+
+def tune(name: str) -> dict:
+    """The tuning race over RATES on TUNE_SEEDS; returns the chosen rate and every tuning run."""
+    tuning, best_rate, best_median = [], None, np.inf
+    for lr in RATES:
+        budget = BUDGET if not np.isfinite(best_median) else int(best_median) - EVAL_EVERY
+        times = []
+        for seed in TUNE_SEEDS:
+            if budget < EVAL_EVERY or sum(t == np.inf for t in times) >= 2:
+                break
+            rec = run(name, lr, seed, budget)
+            tuning.append(rec)
+            times.append(np.inf if rec["solved_at"] is None else rec["solved_at"])
+        if len(times) == len(TUNE_SEEDS):
+            median = float(np.median(times))
+            if median < best_median:
+                best_rate, best_median = lr, median
+    if best_rate is None:  # no rate solved a majority of tuning seeds: lowest median final MSE
+        finals: dict[float, list[float]] = {}
+        for rec in tuning:
+            finals.setdefault(rec["lr"], []).append(
+                np.inf if rec["final_mse"] is None else rec["final_mse"])
+        best_rate = min(finals, key=lambda lr: (np.median(finals[lr]), -lr))
+    return {"model": name, "lr": best_rate, "tuning": tuning}
+
+
+def main() -> None:
+    stamp = code_hash()
+    start = time.perf_counter()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        tuned = list(pool.map(tune, MODELS))
+        print("tuned: " + ", ".join(f"{c['model']} lr {c['lr']:g}" for c in tuned), flush=True)
+        jobs = [(c["model"], c["lr"], seed) for c in tuned for seed in EVAL_SEEDS]
+        runs = list(pool.map(run, *zip(*jobs)))
+    for c in tuned:
+        c["runs"] = [r for r in runs if r["model"] == c["model"]]
+        print(f"{c['model']}: solved at " + ", ".join(str(r["solved_at"]) for r in c["runs"]))
+    if code_hash() != stamp:
+        sys.exit("the code changed while the sweep ran; run it again")
+    out = {
+        "stamp": stamp,
+        "sources": list(SOURCES),
+        "command": "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_chrono_sweep.py",
+        "config": {"T": T, "H": H, "batch": BATCH, "clip": CLIP, "eval_every": EVAL_EVERY,
+                   "n_test": N_TEST, "solved": SOLVED, "budget": BUDGET, "rates": list(RATES),
+                   "tune_seeds": list(TUNE_SEEDS), "eval_seeds": list(EVAL_SEEDS),
+                   "models": list(MODELS)},
+        "machine": {"processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version(), "numpy": np.__version__,
+                    "wall_seconds": round(time.perf_counter() - start)},
+        "cells": tuned,
+    }
+    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)} (stamp {stamp[:12]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,370 @@
+"""The real-text sweep: character-level language models of Moby-Dick, and what context they use.
+
+Run from the repository root (about 20 minutes of CPU in all; two worker processes):
+
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_real_text_sweep.py
+
+It writes ``examples/real_text_results.json`` and ``examples/real_text_models.npz`` (the trained
+parameters of the example seed of every model, float32). The JSON is stamped with `code_hash()`: a
+SHA-256 of this script, of the `vg` modules that training uses (`SOURCES`) and of the corpus file;
+the page ``docs/beyond/real-text.md`` refuses a file whose stamp differs from the hash of the current
+code and corpus, and re-runs a sample of the measurements to check them.
+
+For each model (tanh RNN, LSTM, GRU), all with `H` hidden units and a softmax readout at every step:
+
+1. **Tuning.** Each learning rate in `RATES` trains on the tuning seed with the full budget `STEPS`;
+   the one with the lowest final validation loss wins.
+2. **Evaluation.** The chosen rate trains on the seeds `EVAL_SEEDS`, which tuning never saw. The
+   first of them is the example seed whose parameters are saved.
+3. **Measurements** on each evaluation run, with its parameters rounded to float32 (as saved), on
+   windows of the validation text: the effective context by gradient and by ablation, and the probes
+   of the page (quotation marks, subject-verb agreement, "France ... French").
+
+Training: windows of `T` characters at random places in the training text (the first 90 %), `BATCH`
+of them per step, the hidden state starting from zero in every window (it is not carried from one
+window to the next), full backpropagation through the window, loss = mean cross-entropy of the next
+character at every step, Adam, global-norm clipping at `CLIP`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import multiprocessing
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+import vg
+import vg.gru
+import vg.losses
+import vg.lstm
+import vg.optim
+import vg.readout
+import vg.rnn
+import vg.text
+import vg.train  # all imported now, before the stamp is taken and the workers fork
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "examples" / "real_text_results.json"
+MODELS_FILE = ROOT / "examples" / "real_text_models.npz"
+COMMAND = "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_real_text_sweep.py"
+
+# What determines the results: this script, the vg modules it trains with, and the corpus.
+SOURCES = (
+    "examples/_real_text_sweep.py",
+    "vg/_checks.py",
+    "vg/activations.py",
+    "vg/rnn.py",
+    "vg/lstm.py",
+    "vg/gru.py",
+    "vg/readout.py",
+    "vg/losses.py",
+    "vg/clip.py",
+    "vg/optim.py",
+    "vg/train.py",
+    "vg/text.py",
+)
+
+H = 128  # hidden units
+T = 64  # characters per training window
+BATCH = 32  # windows per training step
+CLIP = 1.0  # global-norm clipping threshold
+STEPS = 1500  # training steps per run (the budget at which every model is judged)
+EVAL_EVERY = 100  # steps between validation evaluations
+N_VALID = 256  # fixed validation windows of T characters for the learning curves
+VALID_FRACTION = 0.1
+RATES = (3e-3, 1e-2, 3e-2)
+TUNE_SEED = 0
+EVAL_SEEDS = (1, 2, 3)
+N_CONTEXT = 1024  # validation windows for the effective-context measurements
+ABLATE_KEEP = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)  # characters kept before the prediction
+N_CHECK = 16  # windows of the gradient measurement that the page re-runs
+
+MODELS = {
+    "tanh RNN": vg.rnn,
+    "LSTM": vg.lstm,
+    "GRU": vg.gru,
+}
+
+
+def code_hash(root: Path = ROOT) -> str:
+    """SHA-256 over the files in `SOURCES` and the corpus file (names and bytes, in that order)."""
+    h = hashlib.sha256()
+    for rel in SOURCES:
+        h.update(rel.encode())
+        h.update((root / rel).read_bytes())
+    h.update(b"corpus")
+    h.update(vg.text.corpus_path().read_bytes())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def corpus() -> tuple[str, np.ndarray, np.ndarray]:
+    """The vocabulary and the encoded training and validation text."""
+    text = vg.text.normalize(vg.text.load())
+    vocab = vg.text.vocabulary(text)
+    train, valid = vg.text.split(vg.text.encode(text, vocab), VALID_FRACTION)
+    return vocab, train, valid
+
+
+def init(name: str, V: int, seed: int) -> tuple[dict, dict, np.random.Generator]:
+    """Initial cell and readout parameters of a run, and the generator that then draws its batches."""
+    rng = np.random.default_rng(seed)
+    params = MODELS[name].init(V, H, rng=rng)
+    readout = vg.readout.init(H, V, rng=rng)
+    return params, readout, rng
+
+
+def as_saved(d: dict) -> dict:
+    """Parameters rounded to float32 (as saved) and back to float64."""
+    return {k: np.asarray(v, dtype=np.float32).astype(np.float64) for k, v in d.items()}
+
+
+def train(name: str, lr: float, seed: int, steps: int = STEPS):
+    """One training run: returns the record, and the trained params and readout."""
+    vocab, tr, va = corpus()
+    V = len(vocab)
+    X_val, Y_val = vg.text.fixed_windows(va, T, N_VALID, V)
+    params, readout, rng = init(name, V, seed)
+    t0 = time.process_time()
+    params, readout, hist = vg.train.fit(
+        MODELS[name], params, readout, lambda r: vg.text.sample_batch(tr, T, BATCH, r, V),
+        optimizer=vg.optim.Adam(lr=lr), steps=steps, rng=rng, loss="xent", clip=CLIP,
+        eval_data=(X_val, Y_val), eval_every=EVAL_EVERY, on_nonfinite="stop")
+    cpu = time.process_time() - t0
+    record = {
+        "model": name, "lr": lr, "seed": seed, "steps": hist.steps,
+        "diverged": bool(hist.stopped_nonfinite),
+        "eval_steps": hist.eval_steps.tolist(),
+        "eval_bpc": [float(x) / np.log(2) for x in hist.eval_loss],
+        "first_losses": [float(x) for x in hist.loss[:5]],
+        "cpu": round(cpu, 2),
+    }
+    return record, params, readout
+
+
+# --- measurements on a trained model --------------------------------------------------------------
+
+
+def last_step_loss(cell, params, readout, X, Y):
+    """Per-window loss (nats) of the prediction at the last step, and the forward cache."""
+    H_all, cache = cell.forward(X, params)
+    Z, rcache = vg.readout.forward(H_all[-1], readout)
+    logp = Z - Z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    return -logp[np.arange(len(Y)), Y], (Z, cache, rcache)
+
+
+def gradient_context(cell, params, readout, X, Y) -> np.ndarray:
+    """mean over windows of ||dL_t / dx_{t-k}||, k = 0 .. T-1, for the loss L_t at the last step t."""
+    _, (Z, cache, rcache) = last_step_loss(cell, params, readout, X, Y)
+    _, dZ = vg.losses.softmax_cross_entropy(Z, Y)
+    _, dh = vg.readout.backward(dZ * len(Y), rcache)  # per-window losses, not their mean
+    dH_all = np.zeros(cache.X.shape[:2] + (dh.shape[1],))
+    dH_all[-1] = dh
+    _, dX, _ = cell.backward(dH_all, cache)
+    return np.linalg.norm(dX, axis=2).mean(axis=1)[::-1]  # index k = distance back from t
+
+
+def ablation_context(cell, params, readout, X, Y, keep=ABLATE_KEEP) -> np.ndarray:
+    """Increase of the last-step loss (bits) when all but the last `k` characters of each window
+    are replaced by the same positions of another validation window (a fixed derangement)."""
+    n = X.shape[1]
+    other = X[:, (np.arange(n) + n // 2) % n]
+    base, _ = last_step_loss(cell, params, readout, X, Y)
+    out = []
+    for k in keep:
+        Xa = X.copy()
+        Xa[: X.shape[0] - k] = other[: X.shape[0] - k]
+        loss, _ = last_step_loss(cell, params, readout, Xa, Y)
+        out.append(float(np.mean(loss - base)) / np.log(2))
+    return np.array(out)
+
+
+def first_below(curve, xs, fraction=0.1):
+    """The first x at which curve / curve[0] falls below `fraction` (None if it never does)."""
+    below = np.nonzero(np.asarray(curve) < fraction * curve[0])[0]
+    return None if below.size == 0 else int(xs[below[0]])
+
+
+def log2_prob(cell, params, readout, vocab, prefix: str, continuation: str) -> float:
+    """log2 P(continuation | prefix) under the model (the state starts from zero at the prefix)."""
+    ids = vg.text.encode(prefix + continuation, vocab)
+    X = vg.text.one_hot(ids[:-1], len(vocab))[:, None, :]
+    H_all, _ = cell.forward(X, params)
+    Z, _ = vg.readout.forward(H_all[len(prefix) - 1 :, 0], readout)
+    logp = Z - Z.max(axis=1, keepdims=True)
+    logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
+    target = ids[len(prefix):]
+    return float(logp[np.arange(len(target)), target].sum()) / np.log(2)
+
+
+# The probes. Quotation marks: for each closing quote in the validation text whose opening quote is
+# d characters back (d < T), the log2-ratio of the probability of the closing quote with the opening
+# quote in place and with it replaced by a space, both from the last T characters.
+QUOTE_BINS = ((1, 8), (9, 16), (17, 32), (33, 64))
+
+# Agreement: "the <subject><middle> was/were"; the score is log2 P(was) - log2 P(were).
+SUBJECTS = (("whale", "whales"), ("ship", "ships"), ("man", "men"), ("boat", "boats"),
+            ("sailor", "sailors"))
+MIDDLES = ("", " which we saw", " which we had seen long before",
+           " which we had seen long before, and never again after that day")
+ATTRACTORS = {"whale": "boats", "whales": "boat", "ship": "men", "ships": "man", "man": "ships",
+              "men": "ship", "boat": "whales", "boats": "whale", "sailor": "ships", "sailors": "ship"}
+
+# "France ... French": the cue country, then a filler, then "now i speak fluent "; the score is
+# log2 P(french) - log2 P(english), compared between the cues "france" and "england".
+FRANCE_FILLERS = ("", " in the spring", " in the spring and stayed for a long time")
+
+
+def quote_probe(cell, params, readout, vocab, valid) -> dict:
+    open_id, close_id, space = (vocab.index(c) for c in ("\u201c", "\u201d", " "))
+    positions = np.nonzero(valid == close_id)[0]
+    cases = []
+    for p in positions:
+        opens = np.nonzero(valid[max(0, p - T) : p] == open_id)[0]
+        if opens.size == 0 or p < T:
+            continue
+        d = p - (max(0, p - T) + opens[-1])  # characters from the opening quote to the closing one
+        window = valid[p - T : p]
+        if np.any(window[T - d + 1 :] == close_id):
+            continue  # another quotation closes in between
+        cases.append((p, d))
+    if not cases:
+        return {"bins": [], "n": []}
+    V = len(vocab)
+    Xs = np.stack([valid[p - T : p] for p, _ in cases], axis=1)  # (T, n)
+    Xs_without = Xs.copy()
+    for j, (_, d) in enumerate(cases):
+        Xs_without[T - d, j] = space
+    Y = np.full(len(cases), close_id)
+    with_q, _ = last_step_loss(cell, params, readout, vg.text.one_hot(Xs, V), Y)
+    without_q, _ = last_step_loss(cell, params, readout, vg.text.one_hot(Xs_without, V), Y)
+    gain = (without_q - with_q) / np.log(2)  # bits the opening quote adds to log2 P(closing quote)
+    d = np.array([d for _, d in cases])
+    bins, counts = [], []
+    for lo, hi in QUOTE_BINS:
+        sel = (d >= lo) & (d <= hi)
+        bins.append(float(gain[sel].mean()) if sel.any() else None)
+        counts.append(int(sel.sum()))
+    return {"bins": bins, "n": counts}
+
+
+def agreement_probe(cell, params, readout, vocab) -> dict:
+    """For each middle, with and without an attractor: mean over subject pairs of
+    [score(singular subject) - score(plural subject)], score = log2 P(was) - log2 P(were)."""
+    out = {"plain": [], "attractor": []}
+    for middle in MIDDLES:
+        for kind in out:
+            diffs = []
+            for sing, plur in SUBJECTS:
+                s = []
+                for subj in (sing, plur):
+                    m = middle + (f", near the {ATTRACTORS[subj]}," if kind == "attractor" else "")
+                    prefix = f"the {subj}{m} "
+                    s.append(log2_prob(cell, params, readout, vocab, prefix, "was ")
+                             - log2_prob(cell, params, readout, vocab, prefix, "were "))
+                diffs.append(s[0] - s[1])
+            out[kind].append(float(np.mean(diffs)))
+    return out
+
+
+def france_probe(cell, params, readout, vocab) -> list:
+    """For each filler: [score(france) - score(england)], score = log2 P(french) - log2 P(english)."""
+    out = []
+    for filler in FRANCE_FILLERS:
+        s = []
+        for country in ("france", "england"):
+            prefix = f"i went to {country}{filler}. now i speak fluent "
+            s.append(log2_prob(cell, params, readout, vocab, prefix, "french")
+                     - log2_prob(cell, params, readout, vocab, prefix, "english"))
+        out.append(s[0] - s[1])
+    return out
+
+
+def measure(name: str, params: dict, readout: dict) -> dict:
+    """Every measurement of the page on one trained model (parameters as saved)."""
+    vocab, _, va = corpus()
+    cell, V = MODELS[name], len(vocab)
+    params, readout = as_saved(params), as_saved(readout)
+    X, Y = vg.text.fixed_windows(va, T, N_CONTEXT, V)
+    Y = Y[-1]
+    t0 = time.process_time()
+    grad = gradient_context(cell, params, readout, X, Y)
+    check = gradient_context(cell, params, readout, X[:, :N_CHECK], Y[:N_CHECK])
+    abl = ablation_context(cell, params, readout, X, Y)
+    base, _ = last_step_loss(cell, params, readout, X, Y)
+    return {
+        "last_step_bpc": float(base.mean()) / np.log(2),
+        "grad": grad.tolist(), "grad_check": check.tolist(),
+        "grad_k10": first_below(grad, np.arange(T)),
+        "ablation": abl.tolist(), "ablation_k10": first_below(abl, ABLATE_KEEP),
+        "quotes": quote_probe(cell, params, readout, vocab, va),
+        "agreement": agreement_probe(cell, params, readout, vocab),
+        "france": france_probe(cell, params, readout, vocab),
+        "cpu_measure": round(time.process_time() - t0, 2),
+    }
+
+
+def tune_and_evaluate(name: str) -> dict:
+    tuning = [train(name, lr, TUNE_SEED)[0] for lr in RATES]
+    finals = [r["eval_bpc"][-1] if not r["diverged"] else np.inf for r in tuning]
+    lr = RATES[int(np.argmin(finals))]
+    runs, saved = [], {}
+    for seed in EVAL_SEEDS:
+        record, params, readout = train(name, lr, seed)
+        record["measure"] = measure(name, params, readout)
+        runs.append(record)
+        if seed == EVAL_SEEDS[0]:
+            saved = {k: np.asarray(v, dtype=np.float32) for k, v in {**params, **readout}.items()}
+    return {"model": name, "lr": lr, "tuning": tuning, "runs": runs, "saved": saved}
+
+
+def main() -> None:
+    stamp = code_hash()
+    start, cpu0 = time.perf_counter(), time.process_time()
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
+        futures = {name: pool.submit(tune_and_evaluate, name) for name in ("LSTM", "GRU", "tanh RNN")}
+        cells = {}
+        for name, fut in futures.items():
+            cells[name] = fut.result()
+            print(f"{name:9s} lr {cells[name]['lr']:g}  {time.perf_counter() - start:6.0f} s", flush=True)
+    arrays = {f"{name}/{k}": v for name in MODELS for k, v in cells[name].pop("saved").items()}
+    np.savez_compressed(MODELS_FILE, **arrays)
+    vocab, tr, va = corpus()
+    out = {
+        "stamp": stamp,
+        "models_sha256": hashlib.sha256(MODELS_FILE.read_bytes()).hexdigest(),
+        "sources": list(SOURCES),
+        "command": COMMAND,
+        "config": {"H": H, "T": T, "batch": BATCH, "clip": CLIP, "steps": STEPS,
+                   "eval_every": EVAL_EVERY, "n_valid": N_VALID, "valid_fraction": VALID_FRACTION,
+                   "rates": list(RATES), "tune_seed": TUNE_SEED, "eval_seeds": list(EVAL_SEEDS),
+                   "n_context": N_CONTEXT, "ablate_keep": list(ABLATE_KEEP), "n_check": N_CHECK,
+                   "models": list(MODELS), "vocab": vocab, "n_train": len(tr), "n_valid_chars": len(va),
+                   "quote_bins": [list(b) for b in QUOTE_BINS], "middles": list(MIDDLES),
+                   "france_fillers": list(FRANCE_FILLERS)},
+        "machine": {"processor": platform.processor() or platform.machine(),
+                    "python": platform.python_version(), "numpy": np.__version__,
+                    "wall_seconds": round(time.perf_counter() - start),
+                    "cpu_seconds_all_runs": round(sum(
+                        r["cpu"] + r.get("measure", {}).get("cpu_measure", 0.0)
+                        for c in cells.values() for r in c["tuning"] + c["runs"])),
+                    "main_process_cpu": round(time.process_time() - cpu0, 1)},
+        "cells": [cells[name] for name in MODELS],
+    }
+    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {RESULTS.relative_to(ROOT)} and {MODELS_FILE.relative_to(ROOT)} (stamp {stamp[:12]})")
+    if code_hash() != stamp:
+        sys.exit("the code changed while the sweep ran, so the file is already stale; run it again")
+
+
+if __name__ == "__main__":
+    main()
