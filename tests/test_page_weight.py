@@ -122,3 +122,13 @@ def test_explorable_readout_formats_numbers_like_javascript():
     assert explorable.fmt(0.0) == "0.00e+0"
     text = explorable.summary(100, "tanh", 50)
     assert text.startswith("tanh, \u03c3max = 1.00: at distance 50 ") and "is 2.09e-8;" in text
+
+
+def test_code_blocks_leave_the_search_index_but_stay_on_the_page():
+    html = ('<p>prose</p><div class="language-python highlight"><pre><code>x = 1</code></pre></div>'
+            '<div class="highlight-ipynb hl-python"><pre>y</pre></div><div class="md-typeset">z</div>')
+    out = pageweight.on_page_content(html, page=None, config=None, files=None)
+    assert out.count("data-search-exclude") == 2
+    assert '<div class="language-python highlight" data-search-exclude><pre><code>x = 1</code>' in out
+    assert '<div class="md-typeset">z</div>' in out and "<p>prose</p>" in out
+    assert pageweight.on_page_content(out, page=None, config=None, files=None) == out  # idempotent

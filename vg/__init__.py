@@ -45,6 +45,7 @@ _SUBMODULES = (
     "rnn",
     "scan",
     "tasks",
+    "text",
     "train",
 )
 
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
         rnn,
         scan,
         tasks,
+        text,
         train,
     )
 
