@@ -53,6 +53,14 @@ assert longest["no clipping"].argmax() == 5 and longest["no clipping"].max() > 1
 assert np.hypot(dw_end, db_end) < 1e-4
 assert longest[f"norm clipped at {TAU}"].max() <= LR * TAU * (1 + 1e-12)
 assert longest[f"values clipped at {TAU}"].max() <= LR * TAU * np.sqrt(2) * (1 + 1e-12)
+for name in (f"norm clipped at {TAU}", f"values clipped at {TAU}"):
+    path, losses = runs[name]
+    # "survive the wall": they stay near it (never thrown past w = 5 or above b = 0) ...
+    assert path[:, 0].max() < 5 and path[:, 1].max() < 0, name
+    # ... and "neither settles": over the last ten updates the loss still swings by a factor above 10,
+    # and some late step is still as long as the clipped bound allows
+    assert losses[-10:].max() > 10 * losses[-10:].min(), name
+    assert longest[name][-10:].max() > 0.9 * LR * TAU, name
 
 # %% [markdown]
 # All three start on the plateau below the wall. The unclipped run reaches the valley, steps onto the
