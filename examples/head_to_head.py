@@ -10,28 +10,22 @@
 # length and the part that grows with T. Last, we look inside a trained LSTM, and at what a model
 # stuck halfway has learned.
 #
-# The full sweep takes too long to run at every build, so it runs through a separate script,
-# `examples/_head_to_head_sweep.py`, which writes `examples/head_to_head_results.json` stamped with
+# The full sweep takes too long to run at every build, so it runs as a module of its own,
+# `vg.experiments.head_to_head`, which writes its results file (shipped with `vg`) stamped with
 # a hash of the code that produced it. This notebook refuses a file whose stamp does not match the
 # current code, re-runs a random sample of its runs to check them, and draws every table and figure
 # from it. The page "Head-to-head on the adding problem" explains the set-up and the method.
 
 # %%
-import importlib.util
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 from IPython.display import Markdown, display
 
 import vg
+from vg.experiments import head_to_head as sweep
 
 notebook_start = time.perf_counter()
-ROOT = Path(vg.__file__).resolve().parent.parent  # the repository: examples/ sits next to vg/
-spec = importlib.util.spec_from_file_location("sweep", ROOT / "examples" / "_head_to_head_sweep.py")
-sweep = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(sweep)
 
 # %% [markdown]
 # ## The task
@@ -57,16 +51,12 @@ print(f"solved: test MSE below {sweep.SOLVED}, {sweep.SOLVED / (1 / 6):.0%} of t
 # ## The sweep and its stamp
 #
 # The results file holds, for every model and every length, the learning-rate tuning runs and the
-# evaluation runs at the chosen rate. Its stamp is a `sha256` hash of the sweep script and of the `vg`
+# evaluation runs at the chosen rate. Its stamp is a `sha256` hash of the code of the sweep and of the `vg`
 # modules it trains with; if any of them changed since the sweep ran, the numbers below would describe
 # code that no longer exists, so the notebook stops with an error.
 
 # %%
-results = json.loads((ROOT / "examples" / "head_to_head_results.json").read_text())
-if results["stamp"] != sweep.code_hash():
-    raise RuntimeError(
-        "examples/head_to_head_results.json is stale: the code it was computed with has changed. "
-        f"Re-run the sweep: {results['command']}")
+results = sweep.load()  # raises vg.experiments.StaleResultsError if the code changed since the sweep
 cfg = results["config"]
 cells = {(c["model"], c["T"]): c for c in results["cells"]}
 MODELS, LENGTHS = cfg["models"], cfg["lengths"]

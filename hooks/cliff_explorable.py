@@ -35,6 +35,7 @@ import math
 import re
 from functools import lru_cache
 
+from _memo import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -225,9 +226,18 @@ the clipped step (orange).</p>
 <script src="{script_url}" defer></script>"""
 
 
+_computed_with: str | None = None  # the digest of vg's code that the cached numbers were computed with
+
+
 def on_pre_build(config, **kwargs) -> None:
-    # `mkdocs serve` rebuilds with a fresh `vg` (hooks/freshvg.py): forget the previous numbers.
-    reference.cache_clear()
+    # `mkdocs serve` rebuilds in one process with a fresh `vg` (hooks/freshvg.py): the numbers are
+    # computed again when vg's code changed, and only then (not after every page edit).
+    global _computed_with
+    digest = vg_digest()
+    if digest != _computed_with:
+        for fn in (reference,):
+            fn.cache_clear()
+        _computed_with = digest
 
 
 def on_files(files: Files, config, **kwargs) -> Files:

@@ -29,6 +29,7 @@ import json
 import re
 from functools import lru_cache
 
+from _memo import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -144,11 +145,18 @@ def widget_html(script_url: str) -> str:
 <script src="{script_url}" defer></script>"""
 
 
+_computed_with: str | None = None  # the digest of vg's code that the cached numbers were computed with
+
+
 def on_pre_build(config, **kwargs) -> None:
-    # `mkdocs serve` rebuilds in one process with a fresh `vg` (hooks/freshvg.py): forget the numbers
-    # the previous build's `vg` computed.
-    for fn in (model, reference):
-        fn.cache_clear()
+    # `mkdocs serve` rebuilds in one process with a fresh `vg` (hooks/freshvg.py): the numbers are
+    # computed again when vg's code changed, and only then (not after every page edit).
+    global _computed_with
+    digest = vg_digest()
+    if digest != _computed_with:
+        for fn in (model, reference):
+            fn.cache_clear()
+        _computed_with = digest
 
 
 def on_files(files: Files, config, **kwargs) -> Files:

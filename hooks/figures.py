@@ -12,9 +12,9 @@ A block that raises fails the build with `docs/page.md:LINE` and the traceback.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -22,16 +22,14 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from _digest import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
+from _fences import blocks as fenced_blocks  # hooks/ is on sys.path while MkDocs loads a hook
+from _memo import vg_digest  # memoised: serve asks on every rebuild
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "figures"
 TITLE = "Code for this figure"
-
-_ADMONITION = re.compile(r'^(?P<ind>[ \t]*)(\?\?\?\+?|!!!)[ \t]+[\w-]+(?:[ \t]+[\w-]+)*[ \t]+"(?P<title>[^"]*)"')
-_FENCE = re.compile(r"^(?P<ind>[ \t]*)(?P<fence>`{3,})(?P<info>[^`\n]*)$")
 
 
 @dataclass
@@ -43,33 +41,17 @@ class FigureBlock:
 
 def find_figure_blocks(text: str, page: str) -> list[FigureBlock]:
     """Return the `python` blocks that sit inside "Code for this figure" admonitions of a page."""
-    lines = text.split("\n")
-    out: list[FigureBlock] = []
-    adm_indent: int | None = None
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        stripped_len = len(line) - len(line.lstrip())
-        if adm_indent is not None and line.strip() and stripped_len <= adm_indent:
-            adm_indent = None  # dedent: we left the admonition
-        m = _ADMONITION.match(line)
-        if m:
-            adm_indent = len(m.group("ind")) if m.group("title").startswith(TITLE) else None
-            i += 1
-            continue
-        f = _FENCE.match(line)
-        if f:
-            fence, ind = f.group("fence"), len(f.group("ind"))
-            j = i + 1
-            while j < len(lines) and not re.match(r"^[ \t]*" + fence + r"[ \t]*$", lines[j]):
-                j += 1
-            if adm_indent is not None and f.group("info").strip() == "python":
-                body = "\n".join(ln[ind:] if ln[:ind].strip() == "" else ln.lstrip() for ln in lines[i + 1 : j])
-                out.append(FigureBlock(page, i + 1, body + "\n"))
-            i = j + 1
-            continue
-        i += 1
-    return out
+    return [
+        FigureBlock(page, b.line, b.body)
+        for b in fenced_blocks(text)
+        if b.info == "python" and b.admonitions and b.admonitions[-1].startswith(TITLE)
+    ]
+
+
+@functools.lru_cache(maxsize=256)
+def _page_blocks(text: str, page: str) -> tuple[FigureBlock, ...]:
+    """`find_figure_blocks`, parsed once per version of a page (serve rebuilds after every edit)."""
+    return tuple(find_figure_blocks(text, page))
 
 
 def _source_digest() -> str:
@@ -134,7 +116,7 @@ def on_files(files: Files, config, **kwargs) -> Files:
         if not f.src_uri.endswith(".md"):
             continue  # notebooks (mkdocs-jupyter makes them pages) live outside docs_dir
         src_path = docs_dir / f.src_uri
-        blocks = find_figure_blocks(src_path.read_text(encoding="utf-8"), f.src_uri)
+        blocks = _page_blocks(src_path.read_text(encoding="utf-8"), f.src_uri)
         folder = f.src_uri.rsplit("/", 1)[0] + "/" if "/" in f.src_uri else ""
         for block in blocks:
             for name, data in figures_for_page(block, src_path, digest).items():

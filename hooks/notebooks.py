@@ -14,6 +14,7 @@ cache ignores `vg`). Notebooks run two at a time (the CI machine has two cores).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -26,7 +27,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import vgwheel
-from _digest import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook
+from _memo import vg_digest  # hooks/ is on sys.path while MkDocs loads a hook; memoised for serve
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import event_priority
 from mkdocs.structure.files import File, Files
@@ -79,14 +80,19 @@ print(f"vg {{vg.__version__}} ({{vg.__distribution__}})")
 
 def install_cell() -> str:
     """The setup cell, with the address of the wheel on the published site (from mkdocs.yml)."""
+    return _install_cell(MKDOCS_YML.read_text(encoding="utf-8"), vgwheel.wheel_name())
+
+
+@functools.lru_cache(maxsize=4)  # every notebook asks, on every serve rebuild
+def _install_cell(mkdocs_yml: str, wheel: str) -> str:
     import yaml
 
     class Loader(yaml.SafeLoader):
         pass
 
     Loader.add_multi_constructor("", lambda loader, suffix, node: None)  # !ENV and python tags
-    config = yaml.load(MKDOCS_YML.read_text(encoding="utf-8"), Loader=Loader)
-    url = f"{str(config.get('site_url') or '').rstrip('/')}/{vgwheel.wheel_name()}"
+    config = yaml.load(mkdocs_yml, Loader=Loader)
+    url = f"{str(config.get('site_url') or '').rstrip('/')}/{wheel}"
     return INSTALL_CELL.format(url=url)
 
 
@@ -197,15 +203,20 @@ def _placeholder(src: Path) -> Path:
     nb = jupytext.reads(src.read_text(encoding="utf-8"), fmt="py:percent")
     title = next((c.source for c in nb.cells if c.cell_type == "markdown"), f"# {src.stem}").split("\n")[0]
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_markdown_cell(title),
+        # Fixed cell ids (nbformat draws random ones): the same placeholder is the same file, which
+        # hooks/incremental.py then does not render again on every rebuild.
+        nbformat.v4.new_markdown_cell(title, id="title"),
         nbformat.v4.new_markdown_cell(
             "**This notebook is being executed** by `mkdocs serve` in the background (on a fresh clone the "
-            "notebooks take a few minutes). This page reloads by itself when its results are ready."
+            "notebooks take a few minutes). This page reloads by itself when its results are ready.",
+            id="pending",
         ),
     ])
     path = PENDING / "examples" / f"{src.stem}.ipynb"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, str(path))
+    text = nbformat.writes(nb)
+    if not path.exists() or path.read_text(encoding="utf-8") != text:  # unchanged: keep it as it is
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
     return path
 
 

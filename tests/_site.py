@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
 
 import yaml
@@ -12,50 +11,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 EXAMPLES = ROOT / "examples"
 
-_FENCE = re.compile(r"^(?P<ind>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
-_MARK = re.compile(r"^\s*<!--\s*pytest-codeblocks:(?P<kw>[\w-]+)\s*-->\s*$")
-_PYTHONISH = {"python", "py", "python3", "pycon", "{.python}", "{.py}"}
-
-
-@dataclass
-class Block:
-    line: int
-    info: str
-    body: str
-    indent: int
-    marks: list[str] = field(default_factory=list)
-
-    @property
-    def lang(self) -> str:
-        return self.info.split()[0].strip("{}.") if self.info else ""
-
-
-def blocks(text: str) -> list[Block]:
-    """Every fenced block of a Markdown text, with the pytest-codeblocks marks just before it."""
-    lines = text.split("\n")
-    out: list[Block] = []
-    pending: list[str] = []
-    i = 0
-    while i < len(lines):
-        mk = _MARK.match(lines[i])
-        if mk:
-            pending.append(mk.group("kw"))
-            i += 1
-            continue
-        m = _FENCE.match(lines[i])
-        if m:
-            fence = m.group("fence")
-            j = i + 1
-            while j < len(lines) and not re.match(r"^[ \t]*" + re.escape(fence) + r"[ \t]*$", lines[j]):
-                j += 1
-            out.append(Block(i + 1, m.group("info").strip(), "\n".join(lines[i + 1 : j]), len(m.group("ind")), pending))
-            pending = []
-            i = j + 1
-            continue
-        if lines[i].strip():
-            pending = []
-        i += 1
-    return out
+if str(ROOT / "hooks") not in sys.path:
+    sys.path.insert(0, str(ROOT / "hooks"))
+# The pages' fenced blocks: hooks/_fences.py (markdown-it-py), which hooks/figures.py uses too.
+from _fences import Block, blocks, tokens  # noqa: E402
 
 
 def nav_pages() -> list[str]:
@@ -89,3 +48,6 @@ def doc_pages() -> list[Path]:
 
 def example_sources() -> list[Path]:
     return sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
+
+
+__all__ = ["DOCS", "EXAMPLES", "ROOT", "Block", "blocks", "doc_pages", "example_sources", "nav_pages", "tokens"]

@@ -250,13 +250,12 @@ def _prose_lines(text: str) -> tuple[list[str], list[str], list[str], set[float]
         masked = re.sub(r"[^\n]", " ", masked[: end + 4]) + masked[end + 4 :]
     lines = masked.split("\n")
     for b in blocks(text):
-        body_lines = b.body.count("\n") + 1 if b.body else 0
-        for i in range(b.line - 1, min(len(lines), b.line + body_lines + 1)):
+        for i in range(b.line - 1, min(len(lines), b.end)):  # the fences and what is between them
             lines[i] = ""
         if "expected-output" in b.marks:
             outputs.append(b.body)
         elif b.lang in ("python", "py"):
-            code.append(re.sub(r"(?m)^" + " " * b.indent, "", b.body))
+            code.append(b.body)
     return lines, outputs, code, exempt, bad_exemptions
 
 
@@ -396,14 +395,9 @@ def check_notebook(nb: dict, src: Path) -> list[Found]:
         for n in numbers_in(nums):
             exempt.add(n.value)
     masked = _COMMENT.sub(_blank, text).split("\n")
-    # Fenced blocks in markdown cells are code, not prose.
-    in_fence = False
-    for i, ln in enumerate(masked):
-        if ln.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            masked[i] = ""
-        elif in_fence:
-            code.append(ln)
+    for b in blocks("\n".join(masked)):  # fenced blocks in markdown cells are code, not prose
+        code.append(b.body)
+        for i in range(b.line - 1, min(len(masked), b.end)):
             masked[i] = ""
     printed = Printed(outputs, code)
     return bad + _scan(f"{_rel(src)}: cell ", masked, printed, exempt, line_numbers=where)

@@ -10,7 +10,8 @@ site's 404 page for missing addresses), in light and in dark mode, and check:
 - accessible: axe-core reports no critical and no serious violation on any page, in either scheme;
 - renders: maths typeset (MathML laid out by the browser, no font failing to load, no raw TeX in the
   text), every image decoded (naturalWidth > 0) with alt text, no console errors, no failed same-site
-  request, every same-site link and anchor resolves, copy buttons on code blocks, link-preview metadata;
+  request, copy buttons on code blocks, link-preview metadata (links and anchors: MkDocs' strict
+  validation for the Markdown, tests/test_site.py for all the built HTML);
 - interactions: the light/dark toggle, search for "vanishing", the notebook download, the 404 page and
   the vanishing-gradients explorable (sliders moved with the mouse API and the keyboard; its curve is
   compared with the numbers vg computed at build time);
@@ -279,8 +280,6 @@ async () => {
     copyButtons: codeBlocks.filter(
       (c) => c.parentElement.querySelector('button[data-md-type="copy"], .md-clipboard')
     ).length,
-    links: Array.from(document.querySelectorAll("a[href]")).map((a) => a.href),
-    ids: Array.from(document.querySelectorAll("[id], a[name]")).map((e) => e.id || e.getAttribute("name")),
     description: meta('meta[name="description"]'),
     og: { title: meta('meta[property="og:title"]'), description: meta('meta[property="og:description"]'),
           type: meta('meta[property="og:type"]') },
@@ -460,37 +459,6 @@ def test_code_blocks_have_copy_buttons(audited):
     ]
     _fail_if(problems, "pages with code blocks without copy buttons")
     assert any(a.probe["codeBlocks"] for a in audits)
-
-
-def test_links_and_anchors_resolve(audited, server, site):
-    """Every same-site link of the rendered pages (including those added by scripts) reaches a page,
-    and its #anchor exists there (notebook pages included)."""
-    paths, audits, _ = audited
-    ids = {a.path: set(a.probe["ids"]) for a in audits if a.scheme == "light"}
-    origin = urlsplit(server)
-    problems, checked = [], 0
-    for a in (a for a in audits if a.scheme == "light"):
-        for href in set(a.probe["links"]):
-            u = urlsplit(href)
-            if u.scheme not in ("http", "https") or u.netloc != origin.netloc:
-                continue
-            checked += 1
-            target = unquote(u.path)
-            if not target.startswith(BASE):
-                problems.append(f"{a.path}: link outside the site's base path: {href}")
-                continue
-            rel = target[len(BASE) :]
-            if rel not in paths and not rel.endswith("/") and not rel.endswith(".html"):
-                if not (site / rel).is_file():  # a file: figure, notebook download, asset
-                    problems.append(f"{a.path}: broken link to a file {href}")
-                continue
-            page = rel if rel in paths else None
-            if page is None:
-                problems.append(f"{a.path}: broken link {href}")
-            elif u.fragment and u.fragment not in ids.get(page, set()):
-                problems.append(f"{a.path}: broken anchor {href}")
-    _fail_if(problems, "broken links")
-    assert checked > 0
 
 
 def test_link_previews_and_edit_links(audited, site):

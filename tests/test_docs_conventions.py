@@ -7,11 +7,12 @@ that draws them, and pages without runnable code or exercises fail loudly instea
 
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
 
-from tests._site import DOCS, blocks, doc_pages, example_sources, nav_pages
+from tests._site import DOCS, blocks, doc_pages, example_sources, nav_pages, tokens
 
 PAGES = doc_pages()
 PAGE_IDS = [str(p.relative_to(DOCS)) for p in PAGES]
@@ -120,8 +121,25 @@ def test_no_global_random_state(page):
 def test_headings_hold_no_maths(page):
     """Headings feed the table of contents and the navigation, which show plain text: TeX there
     would appear raw."""
-    in_code = False
-    for n, line in enumerate(_text(page).splitlines(), start=1):
-        if line.lstrip().startswith("```"):
-            in_code = not in_code
-        assert in_code or not (line.startswith("#") and "$" in line), f"{page.name}:{n}: maths in a heading"
+    toks = tokens(_text(page))
+    headings = [(h.map[0] + 1, text.content) for h, text in itertools.pairwise(toks) if h.type == "heading_open"]
+    assert headings, f"{page.name}: no heading found"
+    for line, text in headings:
+        assert "$" not in text, f"{page.name}:{line}: maths in a heading: {text}"
+
+
+def test_the_shared_parser_finds_blocks_inside_admonitions_and_their_marks():
+    """hooks/_fences.py (markdown-it-py) reads an admonition's indented body as Markdown, as
+    Python-Markdown does: a fence there is a fence, even when its code has two blank lines."""
+    text = (
+        "---\ndescription: x\n---\n\n# T\n\n<!--pytest-codeblocks:cont-->\n\n```python\nx = 1\n```\n\n"
+        '??? note "Code for this figure"\n\n    ```python\n    def f():\n        pass\n\n\n    y = 2\n    ```\n\n'
+        "    <!--pytest-codeblocks:expected-output-->\n\n    ```text\n    2\n    ```\n\nafter\n\n    indented code\n"
+    )
+    found = blocks(text)
+    assert [(b.line, b.end, b.info, b.indent, b.marks, b.admonitions) for b in found] == [
+        (9, 11, "python", 0, ["cont"], []),
+        (15, 21, "python", 4, [], ["Code for this figure"]),
+        (25, 27, "text", 4, ["expected-output"], ["Code for this figure"]),
+    ]
+    assert found[1].body == "def f():\n    pass\n\n\ny = 2\n" and found[2].body == "2\n"

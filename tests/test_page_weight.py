@@ -58,6 +58,9 @@ def test_trimming_drops_custom_properties_nothing_uses():
     assert "--jp-unused" not in out
     # A property used only in a style="" attribute of a notebook is kept when named.
     assert "--jp-unused" in notebook_css.trim_css(CSS, USED, {"--jp-unused"})
+    # A fallback reads its property too; one that nothing reads goes.
+    fallback = notebook_css.trim_css(".a { --x: 1; --y: 2; --z: 3; color: var( --x, var(--y)); }", {"a"})
+    assert "--x: 1" in fallback and "--y: 2" in fallback and "--z" not in fallback
 
 
 def test_notebook_page_loses_inline_styles_and_cdn_scripts():

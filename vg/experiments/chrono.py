@@ -1,10 +1,10 @@
 """The chrono-initialisation sweep: an LSTM with forget-gate bias 1 against chrono, adding problem.
 
-Run from the repository root (about 15 minutes of CPU; two worker processes):
+Run from a clone of the repository (about 15 minutes of CPU; two worker processes):
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_chrono_sweep.py
+    OPENBLAS_NUM_THREADS=1 python -m vg.experiments.chrono
 
-It writes ``examples/chrono_results.json``, stamped with `code_hash()`: a SHA-256 of this file and of
+It writes ``vg/experiments/data/chrono.json``, stamped with `code_hash()`: a SHA-256 of this file and of
 the `vg` modules that training uses (`SOURCES`). The page ``docs/beyond/chrono-init.md`` loads that
 file, refuses it when the stamp differs from the hash of the current code, and re-runs one of its runs.
 
@@ -34,37 +34,34 @@ Each run records the steps to solve (None if the budget ran out) and the CPU sec
 
 from __future__ import annotations
 
-import hashlib
-import json
 import multiprocessing
 import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
 import vg
 import vg.train
+from vg import experiments
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "examples" / "chrono_results.json"
+NAME = "chrono"  # results: vg/experiments/data/chrono.json
 
 # What determines the results: this script and the vg modules it trains with.
 SOURCES = (
-    "examples/_chrono_sweep.py",
-    "vg/lstm.py",
-    "vg/gru.py",
-    "vg/train.py",
-    "vg/optim.py",
-    "vg/clip.py",
-    "vg/tasks.py",
-    "vg/losses.py",
-    "vg/readout.py",
-    "vg/activations.py",
-    "vg/_checks.py",
-    "vg/rnn.py",
+    "vg.experiments.chrono",
+    "vg.lstm",
+    "vg.gru",
+    "vg.train",
+    "vg.optim",
+    "vg.clip",
+    "vg.tasks",
+    "vg.losses",
+    "vg.readout",
+    "vg.activations",
+    "vg._checks",
+    "vg.rnn",
 )
 
 T = 400  # sequence length
@@ -99,13 +96,14 @@ def init_chrono(seed: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
 MODELS = {"LSTM, b_f = 1": init_default, "LSTM, chrono": init_chrono}
 
 
-def code_hash(root: Path = ROOT) -> str:
-    """SHA-256 over the files in `SOURCES` (names and bytes, in that order)."""
-    h = hashlib.sha256()
-    for rel in SOURCES:
-        h.update(rel.encode())
-        h.update((root / rel).read_bytes())
-    return h.hexdigest()
+def code_hash() -> str:
+    """The stamp of the code this sweep runs: `vg.experiments.code_stamp` of `SOURCES`."""
+    return experiments.code_stamp(SOURCES)
+
+
+def load() -> dict:
+    """The results file, checked against the stamp of the code installed now (`vg.experiments.load_results`)."""
+    return experiments.load_results(NAME, code_hash())
 
 
 def test_set() -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +195,7 @@ def main() -> None:
     out = {
         "stamp": stamp,
         "sources": list(SOURCES),
-        "command": "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_chrono_sweep.py",
+        "command": "OPENBLAS_NUM_THREADS=1 python -m vg.experiments.chrono",
         "config": {"T": T, "H": H, "batch": BATCH, "clip": CLIP, "eval_every": EVAL_EVERY,
                    "n_test": N_TEST, "solved": SOLVED, "budget": BUDGET, "rates": list(RATES),
                    "tune_seeds": list(TUNE_SEEDS), "eval_seeds": list(EVAL_SEEDS),
@@ -207,8 +205,8 @@ def main() -> None:
                     "wall_seconds": round(time.perf_counter() - start)},
         "cells": tuned,
     }
-    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)} (stamp {stamp[:12]})")
+    path = experiments.save_results(NAME, out)
+    print(f"wrote {path} (stamp {stamp[:12]})")
 
 
 if __name__ == "__main__":

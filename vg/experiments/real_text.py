@@ -1,10 +1,10 @@
 """The real-text sweep: character-level language models of Moby-Dick, and what context they use.
 
-Run from the repository root (about 20 minutes of CPU in all; two worker processes):
+Run from a clone of the repository (about 20 minutes of CPU in all; two worker processes):
 
-    OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_real_text_sweep.py
+    OPENBLAS_NUM_THREADS=1 python -m vg.experiments.real_text
 
-It writes ``examples/real_text_results.json`` and ``examples/real_text_models.npz`` (the trained
+It writes ``vg/experiments/data/real_text.json`` and ``vg/experiments/data/real_text_models.npz`` (the trained
 parameters of the example seed of every model, float32). The JSON is stamped with `code_hash()`: a
 SHA-256 of this script, of the `vg` modules that training uses (`SOURCES`) and of the corpus file;
 the page ``docs/beyond/real-text.md`` refuses a file whose stamp differs from the hash of the current
@@ -30,13 +30,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 import multiprocessing
 import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import numpy as np
 
@@ -49,26 +47,26 @@ import vg.readout
 import vg.rnn
 import vg.text
 import vg.train  # all imported now, before the stamp is taken and the workers fork
+from vg import experiments
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "examples" / "real_text_results.json"
-MODELS_FILE = ROOT / "examples" / "real_text_models.npz"
-COMMAND = "OPENBLAS_NUM_THREADS=1 .venv/bin/python examples/_real_text_sweep.py"
+NAME = "real_text"  # results: vg/experiments/data/real_text.json
+MODELS_FILE = experiments.DATA / "real_text_models.npz"
+COMMAND = "OPENBLAS_NUM_THREADS=1 python -m vg.experiments.real_text"
 
 # What determines the results: this script, the vg modules it trains with, and the corpus.
 SOURCES = (
-    "examples/_real_text_sweep.py",
-    "vg/_checks.py",
-    "vg/activations.py",
-    "vg/rnn.py",
-    "vg/lstm.py",
-    "vg/gru.py",
-    "vg/readout.py",
-    "vg/losses.py",
-    "vg/clip.py",
-    "vg/optim.py",
-    "vg/train.py",
-    "vg/text.py",
+    "vg.experiments.real_text",
+    "vg._checks",
+    "vg.activations",
+    "vg.rnn",
+    "vg.lstm",
+    "vg.gru",
+    "vg.readout",
+    "vg.losses",
+    "vg.clip",
+    "vg.optim",
+    "vg.train",
+    "vg.text",
 )
 
 H = 128  # hidden units
@@ -93,15 +91,14 @@ MODELS = {
 }
 
 
-def code_hash(root: Path = ROOT) -> str:
-    """SHA-256 over the files in `SOURCES` and the corpus file (names and bytes, in that order)."""
-    h = hashlib.sha256()
-    for rel in SOURCES:
-        h.update(rel.encode())
-        h.update((root / rel).read_bytes())
-    h.update(b"corpus")
-    h.update(vg.text.corpus_path().read_bytes())
-    return h.hexdigest()
+def code_hash() -> str:
+    """The stamp of the code this sweep runs: `vg.experiments.code_stamp` of `SOURCES` and the corpus."""
+    return experiments.code_stamp(SOURCES, [("corpus", vg.text.load().encode("utf-8"))])
+
+
+def load() -> dict:
+    """The results file, checked against the stamp of the code installed now (`vg.experiments.load_results`)."""
+    return experiments.load_results(NAME, code_hash())
 
 
 @functools.lru_cache(maxsize=1)
@@ -360,8 +357,8 @@ def main() -> None:
                     "main_process_cpu": round(time.process_time() - cpu0, 1)},
         "cells": [cells[name] for name in MODELS],
     }
-    RESULTS.write_text(json.dumps(out, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {RESULTS.relative_to(ROOT)} and {MODELS_FILE.relative_to(ROOT)} (stamp {stamp[:12]})")
+    path = experiments.save_results(NAME, out)
+    print(f"wrote {path} and {MODELS_FILE} (stamp {stamp[:12]})")
     if code_hash() != stamp:
         sys.exit("the code changed while the sweep ran, so the file is already stale; run it again")
 
