@@ -158,6 +158,16 @@ def cross_check(cell: str) -> float:
     return max(errs)
 
 
+def matmul_peak(dtype, n: int = 1024, budget: float = 1.5) -> float:
+    """One core's practical matrix-product peak in GFLOP/s: the median CPU time of an n x n by n x n
+    product (2 n^3 flops) in `dtype`, the best case for the BLAS kernel (large, square, in cache blocks)."""
+    rng = np.random.default_rng(0)
+    A, B = (rng.standard_normal((n, n)).astype(dtype) for _ in range(2))
+    out = np.empty((n, n), dtype)
+    [(t, _)] = median_times([lambda: np.matmul(A, B, out=out)], budget, min_reps=5)
+    return 2.0 * n**3 / t / 1e9
+
+
 def cpu_model() -> str:
     try:
         out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
@@ -185,8 +195,11 @@ def main() -> None:
             err = cross_check(cell)
             print(f"cross-check vg vs torch ({cell}, float64): max relative difference {err:.1e}")
             assert err < 1e-12, f"vg and torch disagree for {cell}: {err}"
+    peaks = {name: matmul_peak(np.dtype(name).type, budget=budget) for name in args.dtypes}
+    for name, peak in peaks.items():
+        print(f"one core's {name} matmul peak (1024 x 1024 GEMM): {peak:.1f} GFLOP/s")
     print()
-    header = "| cell | dtype | (B, H, T, D) | vg ms | vg GFLOP/s |"
+    header = "| cell | dtype | (B, H, T, D) | vg ms | vg GFLOP/s | share of peak |"
     if torch is not None:
         header += " torch ms | torch GFLOP/s | torch / vg | (wall-clock ratio) |"
     print("times: median CPU time of one forward + backward, in ms")
@@ -205,7 +218,9 @@ def main() -> None:
                 if torch is not None:
                     fns.append(torch_runner(cell, X, G, dtype_name))
                 (t_vg, w_vg), *t_torch = median_times(fns, budget)
-                row = f"| {cell} | {dtype_name} | ({B}, {H}, {T}, {D}) | {t_vg * 1e3:.3f} | {fl / t_vg / 1e9:.1f} |"
+                gflops = fl / t_vg / 1e9
+                row = (f"| {cell} | {dtype_name} | ({B}, {H}, {T}, {D}) | {t_vg * 1e3:.3f} | {gflops:.1f} | "
+                       f"{gflops / peaks[dtype_name]:.0%} |")
                 if t_torch:
                     t, w = t_torch[0]
                     row += f" {t * 1e3:.3f} | {fl / t / 1e9:.1f} | {t / t_vg:.2f} | ({w / w_vg:.2f}) |"

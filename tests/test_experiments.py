@@ -108,3 +108,40 @@ def test_every_model_of_the_head_to_head_long_sweep_trains_a_step():
     for name in head_to_head_long.MODELS:
         rec = head_to_head_long.run(name, 100, 0.01, 0, budget=1)
         assert rec["steps"] == 1 and rec["solved_at"] is None and not rec["diverged"], name
+
+
+def _vg_dependencies(module: str, seen: set[str] | None = None) -> set[str]:
+    """Every vg module that `module` uses, transitively: imports, and `vg.<name>` attribute access
+    (vg imports its submodules on first use, so `import vg; vg.lstm.init(...)` uses vg.lstm)."""
+    import ast
+    import importlib.util
+    from pathlib import Path
+
+    seen = set() if seen is None else seen
+    if module in seen:
+        return seen
+    seen.add(module)
+    tree = ast.parse(Path(importlib.util.find_spec(module).origin).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("vg"):
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "vg":
+            found.add(f"vg.{node.attr}")
+    for name in sorted(found):
+        if not name.startswith("vg.") or name == "vg.experiments":  # the package only saves and loads
+            continue
+        spec = importlib.util.find_spec(name) if name.count(".") == 1 or name.startswith("vg.experiments.") \
+            else None
+        if spec is not None and spec.origin and spec.origin.endswith(".py"):
+            _vg_dependencies(name, seen)
+    return seen
+
+
+@pytest.mark.parametrize("name", SWEEPS)
+def test_a_sweeps_stamp_covers_every_vg_module_it_runs(name):
+    # A module the sweep uses but does not stamp could change its results without making them stale.
+    module = importlib.import_module(f"vg.experiments.{name}")
+    assert _vg_dependencies(module.__name__) <= set(module.SOURCES)
