@@ -199,6 +199,9 @@ def main() -> None:
                 server.send_signal(signal.SIGINT)  # as Ctrl-C: serve removes its temporary site
                 try:
                     server.wait(timeout=60)
+                except subprocess.TimeoutExpired:  # still busy (e.g. re-executing notebooks): stop it
+                    server.kill()
+                    server.wait(timeout=60)
                 finally:
                     with contextlib.suppress(ProcessLookupError):
                         os.killpg(server.pid, signal.SIGTERM)  # kernels still running, if any
