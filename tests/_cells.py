@@ -169,18 +169,9 @@ MINGRU = Cell(
         ("test_recurrent_param_wrong_shape", "no recurrent parameter: h_{t-1} enters only as (1 - z_t) * h_{t-1}"),
     ),
 )
-# Defects of vg.indrnn (code frozen this session): its _check lets None through as an omitted optional
-# array, the required X and x_t included.
-_INDRNN_XFAIL = (
-    ("test_X_type[None]", "vg.indrnn.forward(X=None) raises AttributeError ('NoneType' object has no attribute "
-     "'shape'), not a TypeError naming X"),
-    ("test_step_x_t_type[None]", "vg.indrnn.step(x_t=None) raises NumPy's matmul ValueError, not a TypeError "
-     "naming x_t"),
-)
 INDRNN_CELLS = [
     Cell(f"indrnn-{a}", vg.indrnn, ("h0",), (("activation", a),), input_weight="W_x", recurrent="u", bias="b",
-         output_range=_RANGES.get(a), skip=(_NO_TRUNCATE, *(() if a in _RANGES else (_UNBOUNDED,))),
-         xfail=_INDRNN_XFAIL)
+         output_range=_RANGES.get(a), skip=(_NO_TRUNCATE, *(() if a in _RANGES else (_UNBOUNDED,))))
     for a in ("relu", "tanh", "sigmoid", "identity")
 ]
 

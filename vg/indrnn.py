@@ -113,8 +113,8 @@ def _check(params: object, activation: str, arrays: dict[str, tuple[object, tupl
     dims: dict[str, int] = {}
     p = check_params("params", params, _SHAPES, dims=dims)
     dtype = p["u"].dtype
-    out = {
-        name: None if x is None else check_array(name, x, shape, dims=dims)
+    out = {  # only the initial state may be omitted; a missing X, x_t or h_prev is an error
+        name: None if x is None and name == "h0" else check_array(name, x, shape, dims=dims)
         for name, (x, shape) in arrays.items()
     }
     for x in out.values():  # mixed float32/float64: compute in float64

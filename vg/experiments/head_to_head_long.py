@@ -31,8 +31,10 @@ batches and test set to keep the sweep affordable (`BATCHES`, `N_TESTS`):
    seeds, the rate with the lowest median final test MSE wins.
 2. **Evaluation.** The chosen rate trains on the fresh seeds `EVAL_SEEDS`.
 
-Each run records steps to solve (None if the budget ran out) and the CPU seconds of training without
-the periodic test-set evaluations.
+Each run records steps to solve (None if the budget ran out) and the CPU seconds of the whole call of
+`vg.train.fit`, the periodic test-set evaluations included (the local `evaluate` wrapper in `run` is
+never passed to `fit`, so it measures nothing; it stays because removing it would change this module's
+stamp).
 """
 
 from __future__ import annotations
@@ -130,7 +132,9 @@ class EncodedLRU:
 
 
 def _lstm_chrono(T: int, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """`vg.lstm.init`, then the chrono biases for T_max = T (as `vg.experiments.chrono` draws them)."""
+    """`vg.lstm.init`, then chrono biases for T_max = T drawn with `vg.experiments.chrono.chrono_biases`
+    from the run's own generator (so, unlike the chrono sweep, the readout weights and the batches that
+    follow differ from the default LSTM's run with the same seed; the weight matrices are the same)."""
     params = vg.lstm.init(2, H, rng=rng)
     params["b_f"], params["b_i"] = chrono.chrono_biases(T, H, rng)
     return params
