@@ -12,36 +12,23 @@ tests/test_bad_input_cells.py::test_lstm_forget_bias_bad.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
-from types import ModuleType
 
 import numpy as np
 import pytest
 
-import vg
+from tests._cells import cell_modules
 from tests._site import DOCS, ROOT
 
 sys.path.insert(0, str(ROOT / "hooks"))
 import figures
-
-VERBS = ("init", "forward", "backward", "step", "step_backward")
-
-
-def cell_modules() -> list[ModuleType]:
-    """Every public module file of vg with the five verbs of a cell (GUIDE section 2)."""
-    names = [m.name for m in pkgutil.iter_modules(vg.__path__) if not m.ispkg and not m.name.startswith("_")]
-    mods = [importlib.import_module(f"vg.{name}") for name in sorted(names)]
-    return [m for m in mods if all(callable(getattr(m, verb, None)) for verb in VERBS)]
-
 
 CELLS = cell_modules()
 IDS = [m.__name__.removeprefix("vg.") for m in CELLS]
 
 
 def test_the_cells_are_found():
-    # The discovery above must not silently find nothing (or miss a cell the site uses).
+    # The discovery (tests/_cells.py) must not silently find nothing (or miss a cell the site uses).
     assert {"rnn", "lstm", "gru", "lru", "mingru", "indrnn"} <= set(IDS)
 
 
