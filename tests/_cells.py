@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from types import ModuleType
 from typing import Any
@@ -138,27 +137,6 @@ LRU = Cell(
         _NO_TRUNCATE,
         ("test_outputs_in_range", "h_t = Re(C s_t) + D_x x_t is unbounded"),
         ("test_bias_wrong_shape", "no bias: h_t = Re(C s_t) + D_x x_t"),
-    ),
-    # Defects of vg.lru (code frozen this session): remove each entry once fixed (strict xfail).
-    xfail=(
-        ("test_state_shape", "vg.lru.forward checks s0 by hand: 's0 must be a finite (B, N) = (2, 3) complex array, "
-         "got shape (3,) and dtype float64', not check_array's 's0 must have 2 dimensions (B, N)' / "
-         "'s0 must have shape (2, 3) (B, N), got ...'"),
-        ("test_state_not_finite", "vg.lru.forward's hand-written s0 check says 's0 must be a finite (B, N) = (2, 3) "
-         "complex array, got shape (2, 3)', not 's0 must be finite' with the index of the first NaN/Inf"),
-        ("test_state_type", "vg.lru.forward raises ValueError, not TypeError, for an s0 that is not an array "
-         "('abc', a dict): np.asarray makes a 0-d array whose shape () is then refused"),
-        ("test_recurrent_param_wrong_shape", "vg.lru blames the wrong parameter: a wrong-length nu_log gives "
-         "\"params['theta_log'] must have shape (5,) (N), got (3,)\", because check_params binds N from "
-         "nu_log, the first key of _SHAPES"),
-        ("test_step_shapes[s_prev-batch]", "vg.lru.step checks s_prev by hand: 's_prev must have shape (B, N) = "
-         "(2, 3), got (3, 3)', not check_array's 's_prev must have shape (2, 3) (B, N), got (3, 3)'"),
-        ("test_step_shapes[s_prev-rank]", "vg.lru.step checks s_prev by hand: 's_prev must have shape (B, N) = "
-         "(2, 3), got (2, 3, 1)', not check_array's 's_prev must have 2 dimensions (B, N)'"),
-        ("test_step_state_not_finite", "vg.lru.step does not check that s_prev is finite: a NaN/Inf state is "
-         "accepted silently"),
-        ("test_step_backward_grad_shape", "vg.lru.step_backward does not check dh or ds: a wrong shape raises "
-         "NumPy's matmul/broadcast ValueError, which does not name the argument"),
     ),
 )
 MINGRU = Cell(
@@ -292,21 +270,3 @@ def window_loss(cell: Cell, G, X, params, states, fixed_states, k: int) -> float
         H_w, _ = cell.forward(X[start : s + 1], params, init_state)
         total += float(np.sum(G[s] * H_w[-1]))
     return total
-
-
-@contextmanager
-def kernel_path(large: bool) -> Iterator[None]:
-    """Force the fast paths' large-network variant (exp-based kernels, backward in chunks of 3
-    steps, the linear recurrences by the loop) or their small-network variant (np.tanh kernels,
-    backward in one chunk, the recurrences by `vg.scan.solve`'s choice for the width: a scan)."""
-    old = (vg.activations.TANH_KERNEL_MIN_SIZE, vg.rnn._chunk_length, vg.scan.SCAN_MAX_WIDTH,
-           vg.scan.BLOCKED_MAX_WIDTH)
-    vg.activations.TANH_KERNEL_MIN_SIZE = 0 if large else 10**9
-    vg.rnn._chunk_length = (lambda T, nbytes: min(T, 3)) if large else (lambda T, nbytes: T)
-    if large:  # widths above both thresholds: solve() runs linear_recurrence
-        vg.scan.SCAN_MAX_WIDTH = vg.scan.BLOCKED_MAX_WIDTH = 0
-    try:
-        yield
-    finally:
-        (vg.activations.TANH_KERNEL_MIN_SIZE, vg.rnn._chunk_length, vg.scan.SCAN_MAX_WIDTH,
-         vg.scan.BLOCKED_MAX_WIDTH) = old

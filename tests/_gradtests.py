@@ -1,16 +1,16 @@
 """Checks shared by test_rnn.py, test_lstm.py and test_gru.py (each cell file calls them for its cell).
 
-All comparisons use `_fd.relative_error` (max-norm relative error, see there).
+All comparisons use `_fd.relative_error` (max-norm relative error, see there). The checks take a
+`Cell`; tests/test_fast.py runs the same checks on cells whose forward/backward call the engines of
+`vg._fast` with an explicit variant (exp kernels on or off, chunk length), so every variant is
+covered without patching any module global.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from _cells import Cell, random_problem, states_by_steps, window_backprop, window_loss
 from _fd import numerical_gradient, relative_error
-
-import vg
 
 GRAD_TOL = 1e-7  # the project's bar for float64 gradient checks
 
@@ -157,15 +157,3 @@ def check_truncate_one_is_immediate(cell: Cell, T=5, B=2, D=3, H=4, seed=5) -> N
             dstates = dprev
     _compare(cell.backward(G, cache, truncate=1), (grads, dX, dstates), 1e-12, "k=1")
 
-
-@pytest.fixture(autouse=True, params=["small-network path", "large-network path"])
-def fast_path(request, monkeypatch):
-    """Run every test on both variants of the fast forward/backward: np.tanh kernels and backward in
-    one chunk (what small networks get), and exp-based kernels with backward in chunks of 3 steps,
-    the last one partial (what large networks get)."""
-    if request.param == "small-network path":
-        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 10**9)
-        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: T)
-    else:
-        monkeypatch.setattr(vg.activations, "TANH_KERNEL_MIN_SIZE", 0)
-        monkeypatch.setattr(vg.rnn, "_chunk_length", lambda T, nbytes: min(T, 3))

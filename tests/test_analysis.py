@@ -7,7 +7,6 @@ import pytest
 
 import vg
 from vg import analysis
-from vg.gradcheck import numerical_gradient, relative_error
 
 
 def make(T=6, B=2, D=3, H=4, seed=0, activation="tanh", sigma_max=None):
@@ -89,56 +88,6 @@ def test_gradients_match_finite_differences_and_rnn_backward(activation) -> None
             )
             rel = np.max(np.abs(G[k, b] - num[0])) / max(np.max(np.abs(num)), 1e-12)
             assert rel < 1e-7
-
-
-def loss_from_state(X, params, activation, G, k):
-    """L = sum_t sum(G[t-1] * h_t) (maths numbering) as a function of h_k, the earlier states fixed:
-    h_k's own term plus the later states recomputed from h_k by `vg.rnn.step`, never by a backward pass."""
-
-    def loss(h_k: np.ndarray) -> float:
-        total = float(np.sum(G[k - 1] * h_k)) if k >= 1 else 0.0
-        h = h_k
-        for t in range(k + 1, X.shape[0] + 1):
-            h, _ = vg.rnn.step(X[t - 1], h, params, activation=activation)
-            total += float(np.sum(G[t - 1] * h))
-        return total
-
-    return loss
-
-
-@pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu", "identity"])
-def test_state_gradients_match_finite_differences(activation) -> None:
-    # Errors injected at every step (G is nonzero everywhere), so that each dH_all[t] must arrive at
-    # the right state: hidden_gradients, which injects at the last step only, cannot see a shifted index.
-    X, params, h0, H_all, cache = make(T=7, B=2, D=3, H=4, seed=11, activation=activation)
-    G = np.random.default_rng(12).standard_normal(H_all.shape)
-    out = analysis.state_gradients(cache, G)
-    assert out.shape == (8, 2, 4) and out.dtype == np.float64
-    Hs = np.concatenate([h0[None], H_all])
-    for k in range(8):
-        num = numerical_gradient(loss_from_state(X, params, activation, G, k), Hs[k], order=4)
-        assert relative_error(out[k], num) < 1e-7, f"dL/dh_{k}"
-    # dL/dh_0 is also what the cell's own backward pass returns as dh0.
-    np.testing.assert_allclose(out[0], vg.rnn.backward(G, cache)[2], rtol=1e-12, atol=1e-14)
-
-
-def test_state_gradients_keep_float32() -> None:
-    X, params, h0, H_all, cache = make(seed=13)
-    G = np.random.default_rng(14).standard_normal(H_all.shape)
-    p32 = {k: v.astype(np.float32) for k, v in params.items()}
-    _, cache32 = vg.rnn.forward(X.astype(np.float32), p32, h0=h0.astype(np.float32))
-    out32 = analysis.state_gradients(cache32, G.astype(np.float32))
-    assert out32.dtype == np.float32
-    assert relative_error(out32, analysis.state_gradients(cache, G)) < 1e-5
-
-
-@pytest.mark.parametrize("cell", [vg.lstm, vg.gru], ids=["lstm", "gru"])
-def test_state_gradients_refuse_a_gated_cache(cell) -> None:
-    # The recursion is the vanilla RNN's; a gated cell's cache must be refused, not misread.
-    rng = np.random.default_rng(15)
-    H_all, cache = cell.forward(rng.standard_normal((3, 2, 2)), cell.init(2, 4, rng))
-    with pytest.raises(TypeError, match=r"cache must be the RNNCache returned by vg\.rnn\.forward"):
-        analysis.state_gradients(cache, np.ones_like(H_all))
 
 
 def test_gradient_norms_default_is_a_unit_vector_at_the_last_step() -> None:

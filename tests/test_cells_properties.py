@@ -5,13 +5,12 @@ Each test runs once per registered cell (tests/_cells.py, `CELLS`), hypothesis d
 
 from __future__ import annotations
 
-import functools
 import importlib
 import inspect
 
 import numpy as np
 import pytest
-from _cells import CELLS, Cell, cell_modules, cell_params, kernel_path, random_problem
+from _cells import CELLS, Cell, cell_modules, cell_params, random_problem
 from _fd import relative_error
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,25 +22,14 @@ sizes = st.fixed_dictionaries(
         "D": st.integers(1, 4),
         "H": st.integers(1, 5),
         "seed": st.integers(0, 2**32 - 1),
-        "exp_kernels": st.booleans(),
     }
 )
 FAST = settings(max_examples=12, deadline=None)  # per cell: 144 examples per property over the 12 cells
 
 
-def _with_kernels(test):
-    """Run the test body on the kernel path drawn in s["exp_kernels"]."""
-
-    @functools.wraps(test)
-    def wrapper(*args, **kwargs):
-        with kernel_path(kwargs["s"]["exp_kernels"]):
-            test(*args, **kwargs)
-
-    return wrapper
-
-
 def _problem(cell: Cell, s):
-    """A random problem for the drawn sizes (the kernel path is set by `_with_kernels`)."""
+    """A random problem for the drawn sizes. (These sizes take the fast paths' small-network variant;
+    tests/test_fast.py checks every variant of the engines in vg._fast by explicit arguments.)"""
     return random_problem(cell, s["T"], s["B"], s["D"], s["H"], s["seed"])
 
 
@@ -72,7 +60,6 @@ def test_registry_names_only_existing_tests():
 @pytest.mark.parametrize("cell", cell_params("test_shapes_dtypes_and_keys"))
 @FAST
 @given(s=sizes, dtype=st.sampled_from([np.float64, np.float32]))
-@_with_kernels
 def test_shapes_dtypes_and_keys(cell, s, dtype):
     params, X, states, G = _problem(cell, s)
     params = {k: v.astype(dtype) for k, v in params.items()}
@@ -92,7 +79,6 @@ def test_shapes_dtypes_and_keys(cell, s, dtype):
 @pytest.mark.parametrize("cell", cell_params("test_outputs_in_range"))
 @FAST
 @given(s=sizes, input_scale=st.floats(0.1, 3.0))
-@_with_kernels
 def test_outputs_in_range(cell, s, input_scale):
     """tanh-RNN, LSTM (h = o * tanh(c)) and GRU (a convex mix of h_prev and a tanh) stay in (-1, 1);
     sigmoid-RNN in (0, 1); relu-RNN nonnegative; IndRNN likewise per activation. (For the GRU this
@@ -107,7 +93,6 @@ def test_outputs_in_range(cell, s, input_scale):
 @pytest.mark.parametrize("cell", cell_params("test_zero_upstream_gradient_gives_zero_gradients"))
 @FAST
 @given(s=sizes, truncate=st.sampled_from([None, 1, 2, 100]))
-@_with_kernels
 def test_zero_upstream_gradient_gives_zero_gradients(cell, s, truncate):
     truncate = truncate if cell.truncates else None
     params, X, states, G = _problem(cell, s)
@@ -123,7 +108,6 @@ def test_zero_upstream_gradient_gives_zero_gradients(cell, s, truncate):
 @pytest.mark.parametrize("cell", cell_params("test_backward_is_linear_in_dH_all"))
 @FAST
 @given(s=sizes, a=st.floats(-3.0, 3.0), truncate=st.sampled_from([None, 1, 3]))
-@_with_kernels
 def test_backward_is_linear_in_dH_all(cell, s, a, truncate):
     truncate = truncate if cell.truncates else None
     params, X, states, G1 = _problem(cell, s)
@@ -143,7 +127,6 @@ def test_backward_is_linear_in_dH_all(cell, s, a, truncate):
 @pytest.mark.parametrize("cell", cell_params("test_batch_examples_are_independent"))
 @FAST
 @given(s=sizes, truncate=st.sampled_from([None, 2]))
-@_with_kernels
 def test_batch_examples_are_independent(cell, s, truncate):
     """Running the examples one by one gives the batched states, dX and initial-state gradients, and
     the batched parameter gradient is the sum of the per-example ones."""
@@ -169,7 +152,6 @@ def test_batch_examples_are_independent(cell, s, truncate):
 @pytest.mark.parametrize("cell", cell_params("test_truncation_longer_than_sequence_is_full_bptt", needs=("truncate",)))
 @FAST
 @given(s=sizes, extra=st.integers(0, 5))
-@_with_kernels
 def test_truncation_longer_than_sequence_is_full_bptt(cell, s, extra):
     params, X, states, G = _problem(cell, s)
     _, cache = cell.forward(X, params, states)
@@ -183,7 +165,6 @@ def test_truncation_longer_than_sequence_is_full_bptt(cell, s, extra):
 @pytest.mark.parametrize("cell", cell_params("test_forward_does_not_modify_inputs"))
 @FAST
 @given(s=sizes)
-@_with_kernels
 def test_forward_does_not_modify_inputs(cell, s):
     params, X, states, G = _problem(cell, s)
     copies = ({k: v.copy() for k, v in params.items()}, X.copy(), [x.copy() for x in states], G.copy())

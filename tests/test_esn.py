@@ -23,7 +23,7 @@ def test_init_reaches_the_spectral_radius(rho: float, density: float) -> None:
     assert p["W_h"].shape == (40, 40)
     assert p["b"].shape == (40,)
     assert np.max(np.abs(np.linalg.eigvals(p["W_h"]))) == pytest.approx(rho, rel=1e-10)
-    assert esn.spectral_radius(p["W_h"]) == pytest.approx(rho, rel=1e-10)
+    assert analysis.spectral_radius(p["W_h"]) == pytest.approx(rho, rel=1e-10)
 
 
 def test_init_density_input_scale_and_bias() -> None:

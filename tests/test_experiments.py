@@ -133,8 +133,10 @@ def _vg_dependencies(module: str, seen: set[str] | None = None) -> set[str]:
     for name in sorted(found):
         if not name.startswith("vg.") or name == "vg.experiments":  # the package only saves and loads
             continue
-        spec = importlib.util.find_spec(name) if name.count(".") == 1 or name.startswith("vg.experiments.") \
-            else None
+        try:  # a module (vg.rnn, vg._fast.gru) or a name imported from one (vg._fast.accumulate)
+            spec = importlib.util.find_spec(name)
+        except ModuleNotFoundError:
+            spec = None
         if spec is not None and spec.origin and spec.origin.endswith(".py"):
             _vg_dependencies(name, seen)
     return seen

@@ -13,7 +13,6 @@ from _gradtests import (
     check_gradients,
     check_truncate_one_is_immediate,
     check_truncation,
-    fast_path,  # noqa: F401  (autouse: every test runs on both fast paths)
 )
 
 import vg

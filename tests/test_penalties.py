@@ -121,33 +121,6 @@ def test_omega_float32():
     assert all(g.dtype == np.float32 for g in grads.values())
 
 
-def test_hidden_grads_matches_finite_differences():
-    # dL/dh_t for L = sum_s <G_s, h_s>: perturb h_t by restarting the network from it at step t + 1.
-    params, X, cache, G = _setup("tanh", seed=6)
-    dH = penalties.hidden_grads(G, cache)
-    T = X.shape[0]
-    for t in (0, 2, T - 1):
-        h_t = cache.Hs[t + 1].copy()
-
-        def f(h, t=t):
-            rest = 0.0
-            if t + 1 < T:
-                H_rest, _ = vg.rnn.forward(X[t + 1 :], params, h0=h)
-                rest = float(np.sum(G[t + 1 :] * H_rest))
-            return float(np.sum(G[t] * h)) + rest
-
-        num = vg.gradcheck.numerical_gradient(f, h_t)
-        assert vg.gradcheck.relative_error(dH[t], num) < 1e-7
-
-
-def test_hidden_grads_first_step_gives_backwards_dh0():
-    params, _, cache, G = _setup("sigmoid", seed=7)
-    dH = penalties.hidden_grads(G, cache)
-    _, _, dh0 = vg.rnn.backward(G, cache)
-    dphi = cache.Hs[1] * (1.0 - cache.Hs[1])
-    np.testing.assert_allclose((dH[0] * dphi) @ params["W_h"], dh0, rtol=1e-12, atol=1e-15)
-
-
 def test_l2_value_and_gradient():
     rng = np.random.default_rng(8)
     params = vg.rnn.init(3, 4, rng=rng)
@@ -195,12 +168,10 @@ def test_l2_bad_params():
         penalties.l2({"W_h": np.array([1.0, np.inf])}, ["W_h"], 0.1)
 
 
-def test_omega_and_hidden_grads_bad_input():
+def test_omega_bad_input():
     _, _, cache, dH = _setup("tanh")
     with pytest.raises(TypeError, match="cache must be the RNNCache"):
         penalties.omega({"Hs": 1}, dH)
-    with pytest.raises(TypeError, match="cache must be the RNNCache"):
-        penalties.hidden_grads(dH, cache=None)
     with pytest.raises(ValueError, match=r"dH must have shape \(6, 4, 5\)"):
         penalties.omega(cache, dH[:, :, :3])
     with pytest.raises(ValueError, match="dH must have 3 dimensions"):
@@ -209,5 +180,3 @@ def test_omega_and_hidden_grads_bad_input():
     bad[1, 0, 0] = np.nan
     with pytest.raises(ValueError, match="dH must be finite"):
         penalties.omega(cache, bad)
-    with pytest.raises(ValueError, match="dH_all must have shape"):
-        penalties.hidden_grads(dH[:-1], cache)

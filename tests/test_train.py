@@ -52,8 +52,7 @@ def test_fit_is_deterministic():
 def test_fit_works_for_gated_cells(cell):
     params, readout, rng = small_model(cell)
     _, _, h = vg.train.fit(cell, params, readout, latch_task, optimizer=vg.optim.Adam(lr=1e-2),
-                           steps=150, rng=rng, loss="xent", record_dh_norms=True,
-                           record_every=50)
+                           steps=150, rng=rng, loss="xent", record_dh_every=50)
     assert h.loss[-20:].mean() < 0.5 * h.loss[:20].mean()
     assert h.dh_norms.shape == (3, 5)
     assert np.all(np.isfinite(h.dh_norms)) and np.all(h.dh_norms > 0)
@@ -115,7 +114,7 @@ def test_record_dh_norms_shape_and_values(cell):
     params, readout, rng = small_model(cell, H=5)
     task = functools.partial(vg.tasks.latch, T, 4)
     _, _, h = vg.train.fit(cell, params, readout, task, optimizer=vg.optim.SGD(lr=0.1),
-                           steps=7, rng=rng, loss="xent", record_dh_norms=True, record_every=3)
+                           steps=7, rng=rng, loss="xent", record_dh_every=3)
     assert h.dh_norms.shape == (3, T)
     np.testing.assert_array_equal(h.dh_steps, [0, 3, 6])
     # Check row 0 (the initial parameters) against an independent computation: dL/dh_t is the
@@ -255,3 +254,15 @@ def test_stop_below_needs_evaluations():
         vg.train.fit(vg.rnn, vg.rnn.init(2, 4, rng=rng), vg.readout.init(4, 2, rng=rng),
                      lambda r: vg.tasks.latch(5, 8, r), optimizer=vg.optim.Adam(lr=0.01), steps=5,
                      rng=rng, loss="xent", stop_below=0.1)
+
+
+def test_history_splits_cpu_time_between_training_and_evaluations():
+    # The sweeps compare models by the CPU seconds of training: evaluations are counted apart.
+    params, readout, rng = small_model(vg.rnn)
+    X_eval, Y_eval = latch_task(np.random.default_rng(99))
+    _, _, h = vg.train.fit(vg.rnn, params, readout, latch_task, optimizer=vg.optim.SGD(lr=0.1),
+                           steps=20, rng=rng, loss="xent", eval_data=(X_eval, Y_eval), eval_every=1)
+    assert h.eval_steps.size == 20 and h.eval_cpu_seconds > 0 and h.cpu_seconds > 0
+    _, _, h = vg.train.fit(vg.rnn, params, readout, latch_task, optimizer=vg.optim.SGD(lr=0.1),
+                           steps=5, rng=rng, loss="xent")
+    assert h.eval_cpu_seconds == 0 and h.cpu_seconds > 0

@@ -25,6 +25,7 @@ __distribution__ = "vanishing-gradients"
 _SUBMODULES = (
     "activations",
     "analysis",
+    "bptt",
     "cliff",
     "clip",
     "diagrams",
@@ -56,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and editors only
     from vg import (  # noqa: F401
         activations,
         analysis,
+        bptt,
         cliff,
         clip,
         diagrams,

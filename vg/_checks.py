@@ -319,3 +319,26 @@ def read_only_view(x: np.ndarray) -> np.ndarray:
     view = x.view()
     view.flags.writeable = False
     return view
+
+
+def check_class_targets(targets: object, shape: tuple[int, ...], n_classes: int) -> np.ndarray:
+    """Check integer class targets for logits of shape ``(*shape, n_classes)``; return them as ints."""
+    if isinstance(targets, (str, bytes, dict)) or targets is None:
+        raise TypeError(f"targets must be an integer array of shape {shape}, got {type(targets)}")
+    t = np.asarray(targets)
+    if t.dtype == bool or not np.issubdtype(t.dtype, np.integer):
+        # Whole floats (e.g. 1.0) are accepted: tasks may store class labels in float arrays.
+        whole = np.all(np.isfinite(t)) and np.all(t == np.round(t))
+        if np.issubdtype(t.dtype, np.floating) and whole:
+            t = t.astype(np.int64)
+        else:
+            raise TypeError(f"targets must hold integer class indices, got dtype {t.dtype}")
+    if t.shape != shape:
+        raise ValueError(f"targets must have shape {shape} (the shape of Z without its last axis), "
+                         f"got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= n_classes):
+        raise ValueError(
+            f"targets must be class indices in [0, {n_classes - 1}] (Z has {n_classes} classes), "
+            f"got values from {t.min()} to {t.max()}"
+        )
+    return t

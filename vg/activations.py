@@ -15,6 +15,10 @@ identity    ``a``                    ``1``                           1 (everywhe
 The bound gamma is what makes vanishing gradients quantitative: the Jacobian of one vanilla RNN step,
 ``diag(phi'(a_t)) W_h``, has 2-norm at most ``gamma * ||W_h||_2``. `derivative_bound` computes gamma
 from the derivative itself (on a dense grid), so the numbers on the pages come out of this code.
+
+These are the readable definitions. The cells' fast paths apply the activations in place through
+``exp``-based kernels, which are faster than ``np.tanh`` but less obvious: those live in `vg._fast`
+with the rest of the speed work.
 """
 
 from __future__ import annotations
@@ -34,7 +38,6 @@ __all__ = [
     "get",
     "identity",
     "identity_grad",
-    "inplace_kernel",
     "relu",
     "relu_grad",
     "sigmoid",
@@ -99,93 +102,20 @@ def identity_grad(y: np.ndarray) -> np.ndarray:
     return np.ones_like(y)
 
 
-# In-place kernels for the cells' fast paths. Each takes a buffer holding the pre-activation already
-# multiplied by the activation's `prescale` (folded into the weights by the caller; multiplying by 2 or
-# -1 is exact in floating point) and overwrites it with phi(a). NumPy's float64 tanh is a scalar libm
-# call (about 13 ns an element on AVX2 machines, more than a 128x128 matrix product per element), while
-# exp and the arithmetic around it take about half that. The results agree with np.tanh to a few units
-# in the last place of 1 (absolute error below 1e-15). exp may overflow to inf for huge inputs, which
-# gives exactly the right limits (tanh -> 1, sigmoid -> 0), so callers run them inside
-# ``np.errstate(over="ignore")``.
-
-
-# (Written with positional `out` and 0-d array constants of the right dtype: for the tiny arrays of a
-# batch-1 network, NumPy's per-call overhead is the cost, and a Python float operand or an `out=`
-# keyword each add a third to it.)
-
-
-def _constants(value: float) -> dict[np.dtype, np.ndarray]:
-    consts = {np.dtype(t): np.array(value, dtype=t) for t in (np.float32, np.float64)}
-    for c in consts.values():
-        c.flags.writeable = False
-    return consts
-
-
-_ONE, _MINUS_TWO, _ZERO = _constants(1.0), _constants(-2.0), _constants(0.0)
-
-
-def _tanh_kernel(u: np.ndarray) -> None:
-    """``u = 2a`` -> ``tanh(a) = 1 - 2 / (1 + exp(2a))``, in place."""
-    one = _ONE[u.dtype]
-    np.exp(u, u)
-    np.add(u, one, u)
-    np.divide(_MINUS_TWO[u.dtype], u, u)
-    np.add(u, one, u)
-
-
-def _sigmoid_kernel(u: np.ndarray) -> None:
-    """``u = -a`` -> ``sigmoid(a) = 1 / (1 + exp(-a))``, in place."""
-    np.exp(u, u)
-    np.add(u, _ONE[u.dtype], u)
-    np.reciprocal(u, u)
-
-
-def _relu_kernel(u: np.ndarray) -> None:
-    np.maximum(u, _ZERO[u.dtype], out=u)  # (np.maximum refuses a positional out)
-
-
-def _identity_kernel(u: np.ndarray) -> None:
-    return None
-
-
 class Activation(NamedTuple):
-    """An activation: ``fn(a, out=None)``, ``grad(y)`` (the derivative from the output ``y = fn(a)``),
-    and for the cells' fast paths an in-place ``kernel`` that expects the pre-activation multiplied
-    by ``prescale``."""
+    """An activation: ``fn(a, out=None)`` and ``grad(y)``, the derivative from the output ``y = fn(a)``."""
 
     name: str
     fn: Callable[..., np.ndarray]
     grad: Callable[[np.ndarray], np.ndarray]
-    prescale: float
-    kernel: Callable[[np.ndarray], None]
 
 
 ACTIVATIONS: dict[str, Activation] = {
-    "tanh": Activation("tanh", tanh, tanh_grad, 2.0, _tanh_kernel),
-    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad, -1.0, _sigmoid_kernel),
-    "relu": Activation("relu", relu, relu_grad, 1.0, _relu_kernel),
-    "identity": Activation("identity", identity, identity_grad, 1.0, _identity_kernel),
+    "tanh": Activation("tanh", tanh, tanh_grad),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_grad),
+    "relu": Activation("relu", relu, relu_grad),
+    "identity": Activation("identity", identity, identity_grad),
 }
-
-
-# Below this many elements np.tanh's single call beats the four calls of the exp-based kernel.
-TANH_KERNEL_MIN_SIZE = 256
-
-
-def _np_tanh_inplace(u: np.ndarray) -> None:
-    np.tanh(u, u)
-
-
-def inplace_kernel(name: str, size: int) -> tuple[float, Callable[[np.ndarray], None]]:
-    """``(prescale, kernel)`` for applying the activation in place to buffers of `size` elements.
-
-    ``kernel(u)`` turns ``u = prescale * a`` into ``phi(a)``. The cells fold `prescale` into their
-    weights and call `kernel` once per time step, inside ``np.errstate(over="ignore")``.
-    """
-    act = get(name)
-    if name == "tanh" and size < TANH_KERNEL_MIN_SIZE:
-        return 1.0, _np_tanh_inplace
-    return act.prescale, act.kernel
 
 
 def get(name: str, *, argname: str = "activation") -> Activation:

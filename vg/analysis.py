@@ -28,7 +28,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from vg import activations
+from vg import activations, bptt, rnn
 from vg._checks import check_array, check_choice, check_positive, check_size
 from vg.rnn import RNNCache
 
@@ -46,7 +46,6 @@ __all__ = [
     "singular_values",
     "small_derivative_fraction",
     "spectral_radius",
-    "state_gradients",
     "step_jacobians",
 ]
 
@@ -180,43 +179,11 @@ def jacobian_norms(cache: RNNCache, t: int | None = None) -> np.ndarray:
     return out
 
 
-def state_gradients(cache: RNNCache, dH_all: np.ndarray) -> np.ndarray:
-    r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, for errors injected at any steps.
-
-    Backpropagation through time, keeping every state's gradient (`vg.rnn.backward` keeps only the
-    parameter and input gradients): ``dh = dH_all[t] + dh_next`` and ``dh_next = (dh * phi'(a_t)) @ W_h``,
-    run from the last step to the first.
-
-    Args:
-        cache: the cache of `vg.rnn.forward`.
-        dH_all: (T, B, H) the errors arriving at each h_t from outside the recurrence (e.g. a readout).
-
-    Returns:
-        (T + 1, B, H) array in the cache's dtype; ``out[k]`` is dL/dh_k through all later steps
-        (``out[0]`` is dL/dh_0). Entries may be +-inf if the gradient overflows (no warning is raised).
-    """
-    cache = check_cache(cache)
-    Hs = cache.Hs
-    T, B, H = Hs.shape[0] - 1, Hs.shape[1], Hs.shape[2]
-    dH_all = check_array("dH_all", dH_all, (T, B, H), dtype=Hs.dtype)
-    Dphi = activations.ACTIVATIONS[cache.activation].grad(Hs[1:])
-    W_h = cache.params["W_h"]
-    out = np.empty((T + 1, B, H), dtype=Hs.dtype)
-    out[T] = dH_all[T - 1]
-    with np.errstate(over="ignore", invalid="ignore"):
-        for k in range(T, 0, -1):
-            # da_k = dh_k * phi'(a_k), then dh_{k-1} = da_k W_h (row vectors), plus h_{k-1}'s own error
-            out[k - 1] = (out[k] * Dphi[k - 1]) @ W_h
-            if k >= 2:
-                out[k - 1] += dH_all[k - 2]
-    return out
-
-
 def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, of a loss that reads
-    only h_T.
+    only h_T, from a `vg.rnn.forward` cache.
 
-    `state_gradients` with ``dH_all`` zero except at the last step:
+    `vg.bptt.state_gradients` with ``dH_all`` zero except at the last step:
     $\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T$.
 
     Args:
@@ -231,7 +198,8 @@ def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     dh_T = check_array("dh_T", dh_T, cache.Hs.shape[1:], dtype=np.float64)
     dH_all = np.zeros((cache.Hs.shape[0] - 1, *dh_T.shape))
     dH_all[-1] = dh_T
-    return state_gradients(cache, dH_all).astype(np.float64, copy=False)
+    G = bptt.state_gradients(rnn, cache.X, cache.params, dH_all, initial=cache.Hs[0], activation=cache.activation)
+    return G.astype(np.float64, copy=False)
 
 
 def gradient_norms(cache: RNNCache, dh_T: np.ndarray | None = None) -> np.ndarray:

@@ -29,6 +29,7 @@ import numbers
 import numpy as np
 
 from vg._checks import check_array, check_positive, check_size
+from vg.activations import sigmoid
 
 __all__ = ["descend", "loss", "loss_and_grad", "surface"]
 
@@ -36,11 +37,6 @@ __all__ = ["descend", "loss", "loss_and_grad", "surface"]
 X0 = 0.5
 TARGET = 0.7
 T_DEFAULT = 50
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    # 0.5 tanh(x/2) + 0.5 is exactly the logistic function and never overflows.
-    return 0.5 * np.tanh(0.5 * x) + 0.5
 
 
 def _real(name: str, value: object) -> float:
@@ -62,7 +58,7 @@ def _forward(w: np.ndarray, b: np.ndarray, T: int, x0: float) -> np.ndarray:
     xs = np.empty((T + 1, *shape))
     xs[0] = x0
     for t in range(1, T + 1):
-        xs[t] = w * _sigmoid(xs[t - 1]) + b
+        xs[t] = w * sigmoid(xs[t - 1]) + b
     return xs
 
 
@@ -82,7 +78,7 @@ def loss(w: float, b: float, T: int = T_DEFAULT, x0: float = X0, target: float =
     w, b = _real("w", w), _real("b", b)
     T, x0, target = _check_common(T, x0, target)
     x_T = _forward(np.float64(w), np.float64(b), T, x0)[-1]
-    return float((_sigmoid(x_T) - target) ** 2)
+    return float((sigmoid(x_T) - target) ** 2)
 
 
 def loss_and_grad(
@@ -112,7 +108,7 @@ def loss_and_grad(
     w, b = _real("w", w), _real("b", b)
     T, x0, target = _check_common(T, x0, target)
     xs = _forward(np.float64(w), np.float64(b), T, x0)
-    s = _sigmoid(xs)
+    s = sigmoid(xs)
     L = float((s[-1] - target) ** 2)
     dw = db = 0.0
     with np.errstate(over="ignore", invalid="ignore"):
@@ -148,7 +144,7 @@ def surface(
     bs = check_array("bs", bs, ["n_b"], dtype=np.float64)
     T, x0, target = _check_common(T, x0, target)
     x_T = _forward(ws[None, :], bs[:, None], T, x0)[-1]
-    return (_sigmoid(x_T) - target) ** 2
+    return (sigmoid(x_T) - target) ** 2
 
 
 def descend(

@@ -46,22 +46,23 @@ def _global_norm(grads: Mapping[str, np.ndarray]) -> float:
     return _norm(norms)  # sqrt(sum_k ||g_k||^2) = the norm of the vector of per-array norms
 
 
-def global_norm(grads: Mapping[str, np.ndarray]) -> float:
+def global_norm(grads: Mapping[str, np.ndarray], *, check: bool = True) -> float:
     """The L2 norm of all gradients taken together: ``sqrt(sum over arrays and entries of g**2)``.
 
     Computed without overflow for entries up to the largest float.
 
     Args:
         grads: dict name -> array, any shapes; values must be finite.
+        check: validate `grads` (`vg.train.fit` passes False: it has checked them already).
 
     Returns:
         The norm, a Python float.
     """
-    return _global_norm(check_array_dict("grads", grads))
+    return _global_norm(check_array_dict("grads", grads) if check else grads)
 
 
 def clip_global_norm(
-    grads: Mapping[str, np.ndarray], max_norm: float
+    grads: Mapping[str, np.ndarray], max_norm: float, *, check: bool = True
 ) -> tuple[dict[str, np.ndarray], float]:
     """Rescale all gradients together when their global norm exceeds `max_norm` (Pascanu 2013).
 
@@ -72,19 +73,16 @@ def clip_global_norm(
     Args:
         grads: dict name -> array, any shapes; values must be finite.
         max_norm: the threshold, > 0.
+        check: validate the arguments (`vg.train.fit` passes False: it has checked them already).
 
     Returns:
         ``(clipped, norm_before)``: a new dict of new arrays, and the global norm before clipping
         (worth recording: it is the quantity that explodes).
     """
-    g = check_array_dict("grads", grads)
-    max_norm = check_positive("max_norm", max_norm)
-    return _clip_global_norm(g, max_norm)
-
-
-def _clip_global_norm(
-    g: Mapping[str, np.ndarray], max_norm: float
-) -> tuple[dict[str, np.ndarray], float]:
+    if check:
+        grads = check_array_dict("grads", grads)
+        max_norm = check_positive("max_norm", max_norm)
+    g = grads
     norm = _global_norm(g)
     if norm > max_norm:
         factor = max_norm / norm  # norm > max_norm > 0: no division by zero

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from vg import readout, rnn, tasks
+from vg import analysis, readout, rnn, tasks
 from vg._checks import (
     check_array,
     check_choice,
@@ -50,19 +50,12 @@ __all__ = [
     "memory_capacity",
     "predict",
     "run",
-    "spectral_radius",
 ]
 
 _SHAPES = {"W_x": ("N", "D"), "W_h": ("N", "N"), "b": ("N",)}
 _ACTIVATIONS = ("tanh", "identity")
 # How far below 1 a computed spectral radius must be for `linear_memory_curve` (see there).
 RHO_MARGIN = 1e-9
-
-
-def spectral_radius(W: np.ndarray) -> float:
-    """The largest absolute eigenvalue of a square matrix `W`."""
-    W = check_array("W", W, ("N", "N"))
-    return float(np.max(np.abs(np.linalg.eigvals(W))))
 
 
 def init(
@@ -115,7 +108,7 @@ def init(
         W_h *= rng.random((N, N)) < density
     W_x = rng.uniform(-input_scale, input_scale, size=(N, D))
     b = rng.uniform(-bias_scale, bias_scale, size=N) if bias_scale > 0 else np.zeros(N)
-    current = float(np.max(np.abs(np.linalg.eigvals(W_h))))
+    current = analysis.spectral_radius(W_h)
     if rho > 0:
         if current < 1e-12:
             raise ValueError(
@@ -339,7 +332,7 @@ def linear_memory_curve(params: dict[str, np.ndarray], max_delay: int) -> Memory
         raise ValueError(f"params['W_x'] must have shape (N, 1), got {(N, D)}")
     max_delay = check_size("max_delay", max_delay, minimum=0)
     W_h, w = p["W_h"].astype(np.float64), p["W_x"][:, 0].astype(np.float64)
-    rho = float(np.max(np.abs(np.linalg.eigvals(W_h))))
+    rho = analysis.spectral_radius(W_h)
     # A computed radius carries rounding error of order machine epsilon times the norm (a reservoir
     # scaled to exactly 1 comes out as 0.9999999999999998 on some BLAS kernels), so a radius within
     # RHO_MARGIN of 1 is refused too: the series for G would not converge in floating point anyway.

@@ -43,6 +43,7 @@ from vg._checks import (
 
 __all__ = [
     "PARAM_NAMES",
+    "STATES",
     "IndRNNCache",
     "IndRNNStepCache",
     "backward",
@@ -54,6 +55,7 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("W_x", "u", "b")
+STATES = ("h",)  # the recurrent state, in the order step takes and returns it (see vg.bptt)
 _SHAPES = {"W_x": ("H", "D"), "u": ("H",), "b": ("H",)}
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vg._checks import check_array
+from vg._checks import check_array, check_class_targets
 
 __all__ = ["mse", "softmax", "softmax_cross_entropy"]
 
@@ -21,7 +21,7 @@ def _mse(Y_pred: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(np.sum(diff * diff) / n), (2.0 / n) * diff
 
 
-def mse(Y_pred: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+def mse(Y_pred: np.ndarray, Y: np.ndarray, *, check: bool = True) -> tuple[float, np.ndarray]:
     """Mean squared error over all elements, and its gradient.
 
     ``loss = mean((Y_pred - Y) ** 2)`` where the mean runs over *every element* (examples, outputs
@@ -30,10 +30,14 @@ def mse(Y_pred: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
     Args:
         Y_pred: predictions of any shape, e.g. (B, O) for a last-step readout or (T, B, O) per step.
         Y: targets, the same shape as `Y_pred`.
+        check: validate the arguments (shapes, finite values). `vg.train.fit` passes False: it
+            validates once, and reports a non-finite prediction itself instead of refusing it.
 
     Returns:
         ``(loss, dY_pred)``: a Python float and dL/dY_pred with the shape of `Y_pred`.
     """
+    if not check:
+        return _mse(Y_pred, Y)
     ndim = np.ndim(Y_pred) if isinstance(Y_pred, (np.ndarray, list, tuple)) else 1
     Y_pred = check_array("Y_pred", Y_pred, [None] * ndim)
     Y = check_array("Y", Y, Y_pred.shape)
@@ -63,28 +67,6 @@ def _softmax(Z: np.ndarray) -> np.ndarray:
     return E / E.sum(axis=-1, keepdims=True)
 
 
-def _check_targets(targets: object, shape: tuple[int, ...], n_classes: int) -> np.ndarray:
-    if isinstance(targets, (str, bytes, dict)) or targets is None:
-        raise TypeError(f"targets must be an integer array of shape {shape}, got {type(targets)}")
-    t = np.asarray(targets)
-    if t.dtype == bool or not np.issubdtype(t.dtype, np.integer):
-        # Whole floats (e.g. 1.0) are accepted: tasks may store class labels in float arrays.
-        whole = np.all(np.isfinite(t)) and np.all(t == np.round(t))
-        if np.issubdtype(t.dtype, np.floating) and whole:
-            t = t.astype(np.int64)
-        else:
-            raise TypeError(f"targets must hold integer class indices, got dtype {t.dtype}")
-    if t.shape != shape:
-        raise ValueError(f"targets must have shape {shape} (the shape of Z without its last axis), "
-                         f"got {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= n_classes):
-        raise ValueError(
-            f"targets must be class indices in [0, {n_classes - 1}] (Z has {n_classes} classes), "
-            f"got values from {t.min()} to {t.max()}"
-        )
-    return t
-
-
 def _softmax_cross_entropy(Z: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
     O = Z.shape[-1]
     Z2 = Z.reshape(-1, O)
@@ -104,7 +86,9 @@ def _softmax_cross_entropy(Z: np.ndarray, targets: np.ndarray) -> tuple[float, n
     return loss, dZ2.reshape(Z.shape)
 
 
-def softmax_cross_entropy(Z: np.ndarray, targets: np.ndarray) -> tuple[float, np.ndarray]:
+def softmax_cross_entropy(
+    Z: np.ndarray, targets: np.ndarray, *, check: bool = True
+) -> tuple[float, np.ndarray]:
     """Softmax cross-entropy with integer class targets, and its gradient.
 
     ``loss = mean_n( -log softmax(z_n)[y_n] )`` where the mean runs over *examples* (every position
@@ -117,13 +101,16 @@ def softmax_cross_entropy(Z: np.ndarray, targets: np.ndarray) -> tuple[float, np
         Z: logits of shape (..., O), e.g. (B, O) for a last-step readout or (T, B, O) per step.
         targets: integer class indices in [0, O) with the shape of `Z` without its last axis,
             e.g. (B,) or (T, B).
+        check: validate the arguments, as for `mse`.
 
     Returns:
         ``(loss, dZ)``: a Python float and dL/dZ with the shape of `Z`.
     """
+    if not check:
+        return _softmax_cross_entropy(Z, targets)
     ndim = np.ndim(Z) if isinstance(Z, (np.ndarray, list, tuple)) else 0
     if ndim < 2:
         check_array("Z", Z, ("B", "O"))  # raises TypeError/ValueError naming Z
     Z = check_array("Z", Z, [None] * ndim)
-    targets = _check_targets(targets, Z.shape[:-1], Z.shape[-1])
+    targets = check_class_targets(targets, Z.shape[:-1], Z.shape[-1])
     return _softmax_cross_entropy(Z, targets)

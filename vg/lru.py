@@ -35,6 +35,7 @@ import numpy as np
 from vg import scan
 from vg._checks import (
     check_array,
+    check_array_fast,
     check_float_dtype,
     check_optional_size,
     check_params,
@@ -44,12 +45,41 @@ from vg._checks import (
     read_only_view,
 )
 
-__all__ = ["PARAM_NAMES", "LRUCache", "LRUStepCache", "backward", "eigenvalues", "forward", "init", "step",
-           "step_backward"]
+__all__ = [
+    "PARAM_NAMES",
+    "STATES",
+    "LRUCache",
+    "LRUStepCache",
+    "backward",
+    "eigenvalues",
+    "forward",
+    "init",
+    "step",
+    "step_backward",
+]
 
 PARAM_NAMES = ("nu_log", "theta_log", "gamma_log", "B_re", "B_im", "C_re", "C_im", "D_x")
-_SHAPES = {"nu_log": ("N",), "theta_log": ("N",), "gamma_log": ("N",), "B_re": ("N", "D"), "B_im": ("N", "D"),
+STATES = ("s",)  # the recurrent state, in the order step takes and returns it (see vg.bptt)
+# The input weight first, as in every cell: check_params binds N (and D) from the first array that has
+# them, so a per-unit vector of the wrong length (nu_log, theta_log, gamma_log) is the one it names.
+_SHAPES = {"B_re": ("N", "D"), "B_im": ("N", "D"), "nu_log": ("N",), "theta_log": ("N",), "gamma_log": ("N",),
            "C_re": ("H", "N"), "C_im": ("H", "N"), "D_x": ("H", "D")}
+
+
+def _check_complex(
+    name: str, x: object, shape: tuple[int | str, ...], dims: dict[str, int] | None = None
+) -> np.ndarray:
+    """`check_array` for a complex (or real) array, with the same messages as every real state's.
+
+    `check_array` refuses complex dtypes, so a complex array is checked through a real stand-in of the
+    same shape that is NaN/Inf exactly where `x` is (its imaginary part there, else its real part), and
+    returned unconverted; anything else (a real array, a string, a dict) goes to `check_array` itself.
+    """
+    if not np.iscomplexobj(x):
+        return check_array_fast(name, x, shape, dims=dims)
+    x = np.asarray(x)
+    check_array_fast(name, np.where(np.isfinite(x.imag), x.real, x.imag), shape, dims=dims)
+    return x
 
 
 def init(
@@ -156,14 +186,7 @@ def forward(
     cdtype = np.result_type(X.dtype, np.complex64)
     T, B = X.shape[:2]
     N = p["nu_log"].shape[0]
-    if s0 is None:
-        s0 = np.zeros((B, N), cdtype)
-    else:
-        s0 = np.asarray(s0)
-        if s0.shape != (B, N) or s0.dtype.kind not in "fc" or not np.all(np.isfinite(s0)):
-            raise ValueError(f"s0 must be a finite (B, N) = {(B, N)} complex array, got shape {s0.shape} "
-                             f"and dtype {s0.dtype}")
-        s0 = s0.astype(cdtype)
+    s0 = np.zeros((B, N), cdtype) if s0 is None else _check_complex("s0", s0, ("B", "N"), dims).astype(cdtype)
     lam, gamma = _lambda_gamma(p)
     BX = X @ (p["B_re"] + 1j * p["B_im"]).T.astype(cdtype)
     S = np.empty((T + 1, B, N), cdtype)
@@ -234,9 +257,7 @@ def step(
     dims: dict[str, int] = {}
     p = check_params("params", params, _SHAPES, dims=dims)
     x_t = check_array("x_t", x_t, ("B", "D"), dtype=p["B_re"].dtype, dims=dims)
-    s_prev = np.asarray(s_prev)
-    if s_prev.shape != (x_t.shape[0], p["nu_log"].shape[0]):
-        raise ValueError(f"s_prev must have shape (B, N) = {(x_t.shape[0], p['nu_log'].shape[0])}, got {s_prev.shape}")
+    s_prev = _check_complex("s_prev", s_prev, ("B", "N"), dims)
     lam, gamma = _lambda_gamma(p)
     bx = x_t @ (p["B_re"] + 1j * p["B_im"]).T
     s = lam * s_prev + gamma * bx
@@ -252,8 +273,10 @@ def step_backward(
     if not isinstance(step_cache, LRUStepCache):
         raise TypeError(f"step_cache must be the LRUStepCache returned by vg.lru.step, got {type(step_cache).__name__}")
     sc, p = step_cache, step_cache.params
+    dh = check_array_fast("dh", dh, (sc.x_t.shape[0], p["C_re"].shape[0]), dtype=sc.x_t.dtype)
+    ds = _check_complex("ds", ds, sc.s.shape)
     lam, gamma = _lambda_gamma(p)
-    ds = np.asarray(ds) + dh @ np.conj(p["C_re"] + 1j * p["C_im"])
+    ds = ds + dh @ np.conj(p["C_re"] + 1j * p["C_im"])
     dc = np.conj(lam) * np.sum(np.conj(sc.s_prev) * ds, axis=0)
     dw = gamma * ds
     grads = {

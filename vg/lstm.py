@@ -18,8 +18,11 @@ its direct path the gradient is only multiplied elementwise by the forget gate, 
 gradients alive over long spans (the paths through ``h`` still involve the weights and can vanish).
 
 Same verbs as `vg.rnn`: `init`, `forward`, `backward` (optionally truncated), `step`, `step_backward`.
-Internally `forward`/`backward` stack the four gates into one matrix (rows in the order o, i, f, c) so
-that each time step needs one matrix product; ``params`` and ``grads`` always use the separate names.
+`forward` and `backward` validate their arguments and hand the sequence to `vg._fast.lstm`, where the
+speed work lives (the four gates stacked into one matrix so that a time step needs one matrix product,
+buffers written in place, the gates applied through ``exp``, weight gradients summed per chunk of
+steps): kept apart so that this module reads like the maths. ``params`` and ``grads`` always use the
+separate names.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from vg import activations, rnn
+from vg import rnn
 from vg._checks import (
     check_array_fast,
     check_choice,
@@ -42,12 +45,14 @@ from vg._checks import (
     check_size,
     read_only_view,
 )
+from vg._fast import lstm as engine
 from vg.activations import sigmoid
 
 __all__ = [
     "GATES",
     "INITS",
     "PARAM_NAMES",
+    "STATES",
     "LSTMCache",
     "LSTMStepCache",
     "backward",
@@ -59,15 +64,12 @@ __all__ = [
 
 GATES = ("i", "f", "o", "c")
 PARAM_NAMES = tuple(name for g in GATES for name in (f"W_x{g}", f"W_h{g}", f"b_{g}"))
+STATES = ("h", "c")  # the recurrent state, in the order step takes and returns it (see vg.bptt)
 INITS = ("gaussian", "orthogonal")
 
 _SHAPES = {
     name: shape for g in GATES for name, shape in ((f"W_x{g}", ("H", "D")), (f"W_h{g}", ("H", "H")), (f"b_{g}", ("H",)))
 }
-# Internal stacking order: the three sigmoid gates first (one contiguous block), and the three gates
-# that multiply dc in the backward pass (i, f, c) contiguous too.
-_ORDER = ("o", "i", "f", "c")
-_BLOCK = {g: j for j, g in enumerate(_ORDER)}
 
 
 def init(
@@ -189,75 +191,7 @@ def forward(
         before `backward`), and the cache for `backward`. The last cell state is ``cache.Cs[-1]``.
     """
     X, p, h0, c0 = _check_inputs(X, params, h0, c0)
-    T, B, D = X.shape
-    H = p["W_hi"].shape[0]
-    dt = X.dtype
-    W_x = np.concatenate([p[f"W_x{g}"] for g in _ORDER])  # (4H, D)
-    W_h = np.concatenate([p[f"W_h{g}"] for g in _ORDER])  # (4H, H)
-    b = np.concatenate([p[f"b_{g}"] for g in _ORDER])
-    # Gate nonlinearities, applied in place with one call for all four gates. Large batches go through
-    # exp (see vg.activations.inplace_kernel): sigmoid rows negated, sigmoid(a) = 1 / (1 + exp(-a)),
-    # candidate rows doubled, tanh(a) = 1 - 2 / (1 + exp(2a)). Small ones go through np.tanh, which
-    # is then cheaper: sigmoid rows halved, sigmoid(a) = 0.5 * tanh(a / 2) + 0.5. Either way the
-    # rescaling is exact and folded into the weights.
-    use_exp = activations.inplace_kernel("tanh", B * 4 * H)[0] != 1.0
-    scale = np.full((4 * H, 1), -1.0 if use_exp else 0.5, dtype=dt)
-    scale[3 * H :] = 2.0 if use_exp else 1.0
-    W_x_s, W_hT_s, b_s = W_x * scale, (W_h * scale).T, b * scale[:, 0]
-    tc_scale, tanh_kernel = activations.inplace_kernel("tanh", B * H)
-
-    gates = np.empty((T, B, 4 * H), dtype=dt)
-    Hs = np.empty((T + 1, B, H), dtype=dt)
-    Cs = np.empty((T + 1, B, H), dtype=dt)
-    tanh_c = np.empty((T, B, H), dtype=dt)
-    Hs[0], Cs[0] = h0, c0
-    # Per-step views, made once: a list lookup is cheaper than slicing inside the loop, which
-    # matters for small networks where the loop's Python overhead dominates.
-    o, i, f, c_tilde = (list(gates[:, :, k * H : (k + 1) * H]) for k in range(4))
-    sig = list(gates[:, :, : 3 * H])
-    z_t, h_t, c_t, tc_t = list(gates), list(Hs), list(Cs), list(tanh_c)
-    rec = np.empty((B, 4 * H), dtype=dt)
-    tmp = np.empty((B, H), dtype=dt)
-    C = rnn._chunk_length(T, B * 4 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
-    # Positional `out`, 0-d constants of the right dtype and local names: for batch-1 networks
-    # NumPy's per-call overhead is the cost, and this form has the least of it.
-    dot, add, mul, exp, recip, div, tanh = np.dot, np.add, np.multiply, np.exp, np.reciprocal, np.divide, np.tanh
-    half, one, minus_two, tc_s = (np.array(v, dtype=dt) for v in (0.5, 1.0, -2.0, tc_scale))
-    with np.errstate(over="ignore"):  # exp overflowing to inf gives the right limits
-        for start in range(0, T, C):
-            stop = min(T, start + C)
-            n = stop - start
-            # Input projections of the chunk's steps in one matrix product (the working set stays
-            # in cache for the steps that follow).
-            Z = gates[start:stop]
-            np.dot(X[start:stop].reshape(n * B, D), W_x_s.T, out=Z.reshape(n * B, 4 * H))
-            Z += b_s
-            for t in range(start, stop):
-                z = z_t[t]
-                dot(h_t[t], W_hT_s, rec)
-                add(z, rec, z)
-                ct, s = c_tilde[t], sig[t]
-                if use_exp:
-                    exp(z, z)
-                    add(z, one, z)
-                    recip(s, s)  # o, i, f
-                    div(minus_two, ct, ct)
-                    add(ct, one, ct)  # c_tilde
-                else:
-                    tanh(z, z)  # c_tilde, and tanh(a / 2) for o, i, f
-                    mul(s, half, s)
-                    add(s, half, s)
-                c = c_t[t + 1]
-                mul(f[t], c_t[t], c)  # c = f * c_prev + i * c_tilde
-                mul(i[t], ct, tmp)
-                add(c, tmp, c)
-                tc = tc_t[t]
-                if tc_scale == 1.0:
-                    tanh(c, tc)
-                else:
-                    mul(c, tc_s, tc)
-                    tanh_kernel(tc)
-                mul(o[t], tc, h_t[t + 1])  # h = o * tanh(c)
+    Hs, Cs, gates, tanh_c, W_x, W_h = engine.forward(X, p, h0, c0)
     cache = LSTMCache(X=X, Hs=Hs, Cs=Cs, gates=gates, tanh_c=tanh_c, W_x=W_x, W_h=W_h)
     return read_only_view(Hs[1:]), cache
 
@@ -286,101 +220,11 @@ def backward(
     """
     if not isinstance(cache, LSTMCache):
         raise TypeError(f"cache must be the LSTMCache returned by vg.lstm.forward, got {type(cache).__name__}")
-    X, Hs, Cs, gates, tanh_c = cache.X, cache.Hs, cache.Cs, cache.gates, cache.tanh_c
-    T, B, D = X.shape
-    H = Hs.shape[2]
-    dt = X.dtype
-    dH_all = check_array_fast("dH_all", dH_all, (T, B, H), dtype=dt)
+    T, B, _ = cache.X.shape
+    dH_all = check_array_fast("dH_all", dH_all, (T, B, cache.Hs.shape[2]), dtype=cache.X.dtype)
     k = check_optional_size("truncate", truncate)
-    S, reset = (1, False) if k is None or k >= T else (k, True)
-
-    o, i, f, c_tilde = (gates[:, :, k_ * H : (k_ + 1) * H] for k_ in range(4))
-    W_h, W_x = cache.W_h, cache.W_x
-    # The running gradients: one (B, H) array each for full BPTT; S "slots" (S, B, H) for
-    # truncation, slot t % S carrying the error injected at step t. (2-D arrays when S = 1 because
-    # NumPy's per-call overhead is about twice as high for 3-D broadcasting; small networks feel it.)
-    state_shape = (S, B, H) if reset else (B, H)
-    dh = np.zeros(state_shape, dtype=dt)
-    dc = np.zeros(state_shape, dtype=dt)
-    dh_2d = dh.reshape(-1, H)
-    dc_b = dc[..., None, :]
-    tmp = np.empty(state_shape, dtype=dt)
-    if reset:
-        dz_buf = np.empty((S, B, 4 * H), dtype=dt)
-    C = rnn._chunk_length(T, B * 4 * H * X.itemsize)  # see vg.rnn.CHUNK_BYTES
-    P_buf = np.empty((C, B, 4, H), dtype=dt)
-    R_buf = np.empty((C, B, H), dtype=dt)
-    dZ_buf = np.empty((C, B, 4 * H), dtype=dt)
-    acc: dict[str, np.ndarray] = {}
-    dX = np.empty_like(X)
-    for stop in range(T, 0, -C):  # chunks of steps [start, stop), latest first
-        start = max(0, stop - C)
-        n = stop - start
-        sl = slice(start, stop)
-        # Every factor that does not depend on the incoming gradient, for the chunk's steps at once:
-        # dz_o = dh * tanh(c) * o(1-o);  dc += dh * R with R = o * (1 - tanh(c)^2);
-        # dz_i = dc * c_tilde * i(1-i);  dz_f = dc * c_prev * f(1-f);  dz_c = dc * i * (1 - c_tilde^2).
-        P, R, dZ = P_buf[:n], R_buf[:n], dZ_buf[:n]
-        Po, Pi, Pf, Pc = (P[:, :, k_] for k_ in range(4))
-        np.subtract(1.0, o[sl], out=Po)
-        Po *= o[sl]
-        Po *= tanh_c[sl]
-        np.subtract(1.0, i[sl], out=Pi)
-        Pi *= i[sl]
-        Pi *= c_tilde[sl]
-        np.subtract(1.0, f[sl], out=Pf)
-        Pf *= f[sl]
-        Pf *= Cs[sl]
-        np.multiply(c_tilde[sl], c_tilde[sl], out=Pc)
-        np.subtract(1.0, Pc, out=Pc)
-        Pc *= i[sl]
-        np.multiply(tanh_c[sl], tanh_c[sl], out=R)
-        np.subtract(1.0, R, out=R)
-        R *= o[sl]
-        # Where each step's dz goes: straight into dZ[j] for full BPTT; for truncation into a buffer
-        # whose S slots are then summed into dZ[j]. Per-step views made once: list lookups are
-        # cheaper than slicing inside the loop.
-        if reset:
-            dz4 = dz_buf.reshape(S, B, 4, H)
-            dzo_t, dzifc_t = [dz4[:, :, 0]] * n, [dz4[:, :, 1:]] * n
-            dz2_t = [dz_buf.reshape(S * B, 4 * H)] * n
-        else:  # list(view) makes the per-step views in C, faster than a comprehension
-            dZ4 = dZ.reshape(n, B, 4, H)
-            dzo_t, dzifc_t, dz2_t = list(dZ4[:, :, 0]), list(dZ4[:, :, 1:]), list(dZ)
-        dH_t, dZ_t, f_t, R_t = list(dH_all[sl]), list(dZ), list(f[sl]), list(R)
-        Po_t, Pifc_t = list(Po), list(P[:, :, 1:])
-        dot, add, mul = np.dot, np.add, np.multiply  # positional `out`: least per-call overhead
-        for j in range(n - 1, -1, -1):  # step t = start + j
-            if reset:  # the error injected at t + S has travelled its S steps: replace it
-                dh[(start + j) % S] = dH_t[j]
-                dc[(start + j) % S] = 0.0
-            else:
-                add(dh, dH_t[j], dh)  # dh = dH_all[t] + dh_next
-            mul(dh, Po_t[j], dzo_t[j])
-            mul(dh, R_t[j], tmp)
-            add(dc, tmp, dc)
-            mul(dc_b, Pifc_t[j], dzifc_t[j])
-            mul(dc, f_t[j], dc)  # dc_next for step t - 1
-            if reset:
-                dz_buf.sum(axis=0, out=dZ_t[j])
-            dot(dz2_t[j], W_h, dh_2d)  # dh_next for step t - 1
-        # The chunk's weight gradients, summed over its steps and the batch in one product each.
-        dZ_2d = dZ.reshape(n * B, 4 * H)
-        rnn._accumulate(acc, "W_x", dZ_2d.T @ X[sl].reshape(n * B, D))
-        rnn._accumulate(acc, "W_h", dZ_2d.T @ Hs[sl].reshape(n * B, H))
-        rnn._accumulate(acc, "b", dZ_2d.sum(axis=0))
-        np.dot(dZ_2d, W_x, out=dX[sl].reshape(n * B, D))
-    dW_x, dW_h, db = acc["W_x"], acc["W_h"], acc["b"]
-    grads = {}
-    for g in GATES:  # split the stacked gradients (block j of _ORDER holds rows j*H:(j+1)*H)
-        j = _BLOCK[g]
-        grads[f"W_x{g}"] = dW_x[j * H : (j + 1) * H]
-        grads[f"W_h{g}"] = dW_h[j * H : (j + 1) * H]
-        grads[f"b_{g}"] = db[j * H : (j + 1) * H]
-    if reset:
-        dh, dc = dh.sum(axis=0), dc.sum(axis=0)
-    return grads, dX, (dh, dc)
-
+    c = cache
+    return engine.backward(dH_all, c.X, c.Hs, c.Cs, c.gates, c.tanh_c, c.W_x, c.W_h, k)
 
 def step(
     x_t: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, params: dict[str, np.ndarray]

@@ -40,9 +40,12 @@ from vg._checks import (
 )
 from vg.activations import sigmoid
 
-__all__ = ["PARAM_NAMES", "MinGRUCache", "MinGRUStepCache", "backward", "forward", "init", "step", "step_backward"]
+__all__ = [
+    "PARAM_NAMES", "STATES", "MinGRUCache", "MinGRUStepCache", "backward", "forward", "init", "step", "step_backward",
+]
 
 PARAM_NAMES = ("W_xz", "b_z", "W_xh", "b_h")
+STATES = ("h",)  # the recurrent state, in the order step takes and returns it (see vg.bptt)
 _SHAPES = {"W_xz": ("H", "D"), "b_z": ("H",), "W_xh": ("H", "D"), "b_h": ("H",)}
 
 

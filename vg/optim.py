@@ -77,9 +77,16 @@ class SGD:
         return SGDState(velocity={k: np.zeros_like(v) for k, v in p.items()})
 
     def update(
-        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: SGDState
+        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: SGDState,
+        *, check: bool = True,
     ) -> tuple[dict[str, np.ndarray], SGDState]:
-        """One step. Returns new ``(params, state)``; the arguments are not modified."""
+        """One step. Returns new ``(params, state)``; the arguments are not modified.
+
+        ``check=False`` skips validating the arguments: `vg.train.fit` validates once, then calls this
+        every step, when the checks would cost as much as a small network's update.
+        """
+        if not check:
+            return self._update(params, grads, state)
         p, g = _check_update_args(params, grads)
         if not isinstance(state, SGDState):
             raise TypeError(f"state must be an SGDState from SGD.init, got {type(state).__name__}")
@@ -92,7 +99,6 @@ class SGD:
     def _update(
         self, p: Mapping[str, np.ndarray], g: Mapping[str, np.ndarray], state: SGDState
     ) -> tuple[dict[str, np.ndarray], SGDState]:
-        # Unchecked: vg.train checks its dicts once and calls this every step.
         if self.momentum == 0.0:
             return {k: p[k] - self.lr * g[k] for k in p}, state
         v = {k: self.momentum * state.velocity[k] + g[k] for k in p}
@@ -140,9 +146,15 @@ class Adam:
         )
 
     def update(
-        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: AdamState
+        self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray], state: AdamState,
+        *, check: bool = True,
     ) -> tuple[dict[str, np.ndarray], AdamState]:
-        """One step. Returns new ``(params, state)``; the arguments are not modified."""
+        """One step. Returns new ``(params, state)``; the arguments are not modified.
+
+        ``check=False`` skips validating the arguments, as for `SGD.update`.
+        """
+        if not check:
+            return self._update(params, grads, state)
         p, g = _check_update_args(params, grads)
         if not isinstance(state, AdamState):
             raise TypeError(
@@ -154,7 +166,6 @@ class Adam:
     def _update(
         self, p: Mapping[str, np.ndarray], g: Mapping[str, np.ndarray], state: AdamState
     ) -> tuple[dict[str, np.ndarray], AdamState]:
-        # Unchecked: vg.train checks its dicts once and calls this every step.
         t = state.step + 1
         b1, b2 = self.beta1, self.beta2
         m = {k: b1 * state.m[k] + (1.0 - b1) * g[k] for k in p}
@@ -163,3 +174,7 @@ class Adam:
         c1, c2 = 1.0 - b1**t, 1.0 - b2**t
         new = {k: p[k] - self.lr * (m[k] / c1) / (np.sqrt(v[k] / c2) + self.eps) for k in p}
         return new, AdamState(step=t, m=m, v=v)
+
+
+# The optimisers of this module: `vg.train.fit` lets them skip their argument checks in its loop.
+OPTIMIZERS = (SGD, Adam)

@@ -19,9 +19,10 @@ r"""Penalties added to the loss to steer the recurrent weights: weight decay, an
     as constants when Omega is differentiated: the gradient returned is that of Omega as a function
     of the parameters with $\delta_t$ held fixed (it does flow through the forward pass, since
     $\phi'(a_t)$ depends on every parameter).
-``hidden_grads``
-    The total gradients $\partial L/\partial h_t$ that `omega` needs, from the errors injected
-    at each step (what `vg.rnn.backward` computes on its way but does not return).
+
+The total gradients $\delta_t = \partial L/\partial h_t$ that `omega` needs come from
+`vg.bptt.state_gradients` (what `vg.rnn.backward` computes on its way but does not return):
+``vg.bptt.state_gradients(vg.rnn, X, params, dH_all)[1:]``.
 
 Both penalties return ``(value, grads)`` with ``grads`` keyed like ``params``, so adding a penalty
 to a training step is ``{k: g[k] + pen_grads[k] for k in g}``.
@@ -36,7 +37,7 @@ import numpy as np
 from vg import activations, analysis, rnn
 from vg._checks import check_array, check_array_dict, check_positive
 
-__all__ = ["hidden_grads", "l2", "omega"]
+__all__ = ["l2", "omega"]
 
 # d phi'(a) / d h, with phi' written in terms of the output h = phi(a) (as vg.activations does):
 # tanh' = 1 - h^2, sigmoid' = h (1 - h); relu' and identity' are piecewise constant.
@@ -80,24 +81,6 @@ def l2(
     return value, grads
 
 
-def hidden_grads(dH_all: np.ndarray, cache: rnn.RNNCache) -> np.ndarray:
-    r"""The total gradients $\partial L/\partial h_t$ of a vanilla RNN, for every step.
-
-    The recursion of backpropagation through time, ``dh = dH_all[t] + dh_next`` and
-    ``dh_next = (dh * phi'(a_t)) @ W_h``, run from the last step to the first, keeping every ``dh``.
-
-    Args:
-        dH_all: (T, B, H) the errors injected at each step from outside the recurrence (e.g. from a
-            readout).
-        cache: the cache returned by `vg.rnn.forward`.
-
-    Returns:
-        (T, B, H): row t is $\partial L/\partial h_t$ for the state ``H_all[t]``, through all
-        later steps.
-    """
-    return analysis.state_gradients(cache, dH_all)[1:]
-
-
 def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndarray]]:
     r"""Pascanu, Mikolov & Bengio's (2013) norm-preserving regulariser and its gradient.
 
@@ -107,7 +90,7 @@ def omega(cache: rnn.RNNCache, dH: np.ndarray) -> tuple[float, dict[str, np.ndar
         \qquad J_t^\top \delta_t = W_h^\top \big(\phi'(a_t) \odot \delta_t\big),
     $$
 
-    where $\delta_t = \partial L/\partial h_t$ (total, as from `hidden_grads`) for example b.
+    where $\delta_t = \partial L/\partial h_t$ (total, as from `vg.bptt.state_gradients`) for example b.
     Each ratio is the factor by which one backward step scales the error, measured in the direction
     the error actually points; Omega is zero when every step preserves it. A term whose
     $\delta_t$ is exactly zero has no direction and contributes nothing.

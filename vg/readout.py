@@ -55,25 +55,27 @@ def init(
     return {"W_y": scale * rng.standard_normal((O, H)), "b_y": np.zeros(O)}
 
 
-def _forward(H_all: np.ndarray, params: dict) -> tuple[np.ndarray, dict]:
-    # No checks: used by vg.train, which checks once and must not refuse non-finite hidden states
-    # (it detects and reports them itself).
-    Z = H_all @ params["W_y"].T + params["b_y"]
-    return Z, {"H_all": H_all, "W_y": params["W_y"]}
-
-
-def forward(H_all: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarray, dict]:
+def forward(H_all: np.ndarray, params: dict[str, np.ndarray], *, check: bool = True) -> tuple[np.ndarray, dict]:
     """Apply the readout ``z_t = W_y h_t + b_y`` to every hidden state given.
 
     Args:
         H_all: hidden states, either a whole sequence (T, B, H) or one step (B, H) (e.g.
             ``H_all[-1]`` for a task scored at the last step only).
         params: ``{"W_y": (O, H), "b_y": (O,)}``.
+        check: validate the arguments (shapes, finite values). `vg.train.fit` passes False: it
+            validates once, and reports non-finite hidden states itself instead of refusing them.
 
     Returns:
         ``(Z, cache)``: outputs ``Z`` of shape (T, B, O) or (B, O), matching `H_all`, and the cache
         that `backward` needs.
     """
+    if check:
+        H_all, params = _checked(H_all, params)
+    Z = H_all @ params["W_y"].T + params["b_y"]
+    return Z, {"H_all": H_all, "W_y": params["W_y"]}
+
+
+def _checked(H_all: object, params: object) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     dims: dict[str, int] = {}
     p = check_params("params", params, _param_shapes(), dims=dims)
     ndim = np.ndim(H_all) if not isinstance(H_all, (str, bytes, dict)) and H_all is not None else 0
@@ -81,8 +83,7 @@ def forward(H_all: np.ndarray, params: dict[str, np.ndarray]) -> tuple[np.ndarra
         check_array("H_all", H_all, ("B", "H"))  # raises TypeError for non-arrays
         raise ValueError(f"H_all must have shape (T, B, H) or (B, H), got {np.shape(H_all)}")
     shape = ("T", "B", "H") if ndim == 3 else ("B", "H")
-    H_all = check_array("H_all", H_all, shape, dims=dims)
-    return _forward(H_all, p)
+    return check_array("H_all", H_all, shape, dims=dims), p
 
 
 def _backward(dZ: np.ndarray, cache: dict) -> tuple[dict[str, np.ndarray], np.ndarray]:

@@ -19,13 +19,11 @@ Four verbs, the same in `vg.lstm` and `vg.gru`:
 - `step` is one time step written like the equation, for reading and for pages. `step_backward` is its
   backward pass, equally literal.
 
-`forward` and `backward` are the fast paths; the tests check them against loops over `step` and
-`step_backward` and against finite differences. What makes them fast: the input projections
-``X @ W_x.T`` of many steps in one matrix product, preallocated buffers written in place, the weight
-gradients summed over steps and batch in one product per chunk of steps (``dW_h = dA.T @ H_prev``
-with ``T * B`` rows instead of T small products), the activations applied in place through ``exp``
-(`vg.activations.inplace_kernel`), and work done in chunks of time steps small enough to stay in
-cache (`CHUNK_BYTES`).
+`forward` and `backward` validate their arguments and hand the sequence to `vg._fast.rnn`, where the
+speed work lives (input projections of many steps in one product, buffers written in place, weight
+gradients summed per chunk of steps, the activation applied through ``exp``): kept apart so that this
+module reads like the maths. The tests check the fast path against loops over `step` and
+`step_backward` and against finite differences.
 """
 
 from __future__ import annotations
@@ -47,11 +45,14 @@ from vg._checks import (
     check_size,
     read_only_view,
 )
+from vg._fast import CHUNK_BYTES  # caps a backward chunk's per-step gradient; the pages cite it
+from vg._fast import rnn as engine
 
 __all__ = [
     "CHUNK_BYTES",
     "INITS",
     "PARAM_NAMES",
+    "STATES",
     "RNNCache",
     "RNNStepCache",
     "backward",
@@ -64,6 +65,7 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("W_x", "W_h", "b")
+STATES = ("h",)  # the recurrent state, in the order step takes and returns it (see vg.bptt)
 INITS = ("gaussian", "orthogonal", "identity")
 
 # Shape letters of each parameter; `check_params` binds H and D and checks they agree everywhere.
@@ -85,25 +87,6 @@ def orthogonal(n: int, rng: np.random.Generator, gain: float = 1.0) -> np.ndarra
     """
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return gain * q * np.sign(np.diag(r))
-
-
-# Backward passes work through time in chunks of this many bytes of per-step gradient (a few MB):
-# the gradient-independent factors of a chunk are computed in one vectorised pass, the chunk's steps
-# are run, and its weight gradients are added with one matrix product (K = chunk length * B, still
-# large enough for BLAS to run at full speed), so the working set stays in cache instead of streaming
-# arrays of size T * B * H through memory several times. Small networks have a single chunk.
-CHUNK_BYTES = 1 << 22
-
-
-def _chunk_length(T: int, bytes_per_step: int) -> int:
-    return max(1, min(T, CHUNK_BYTES // max(1, bytes_per_step)))
-
-
-def _accumulate(grads: dict[str, np.ndarray], name: str, value: np.ndarray) -> None:
-    if name in grads:
-        grads[name] += value
-    else:
-        grads[name] = value
 
 
 def init(
@@ -175,7 +158,10 @@ def init(
 
     if spectral_radius is not None:
         target = check_positive("spectral_radius", spectral_radius)
-        W_h = W_h * (target / np.max(np.abs(np.linalg.eigvals(W_h))))
+        # (imported here: vg.analysis imports vg.rnn for RNNCache, so a top-level import is circular)
+        from vg.analysis import spectral_radius as radius
+
+        W_h = W_h * (target / radius(W_h))
     elif sigma_max is not None:
         target = check_positive("sigma_max", sigma_max)
         W_h = W_h * (target / np.linalg.norm(W_h, 2))
@@ -249,38 +235,7 @@ def forward(
         float32 inputs and parameters give float32 results; any float64 makes everything float64.
     """
     X, p, h0 = _check_inputs(X, params, h0, activation)
-    T, B, D = X.shape
-    H = p["W_h"].shape[0]
-    # The in-place kernel may want the pre-activation times a factor (2 for tanh, -1 for sigmoid,
-    # see vg.activations.inplace_kernel): fold it into the weights once (exact: a power of two or -1).
-    s, kernel = activations.inplace_kernel(activation, B * H)
-    W_x, W_hT, b = p["W_x"] * s, p["W_h"].T * s, p["b"] * s
-
-    Hs = np.empty((T + 1, B, H), dtype=X.dtype)
-    if h0 is None:
-        Hs[0] = 0.0
-    else:
-        Hs[0] = h0
-    rec = np.empty((B, H), dtype=X.dtype)
-    h_views = list(Hs)  # per-step views made once (indexing inside the loop costs more than a list)
-    C = _chunk_length(T, B * H * X.itemsize)  # see CHUNK_BYTES; one chunk for small networks
-    with np.errstate(over="ignore"):  # exp overflowing to inf in the kernel gives the right limit
-        for start in range(0, T, C):
-            stop = min(T, start + C)
-            n = stop - start
-            # Input projections of the chunk's steps in one matrix product, written straight into
-            # the state buffer; the loop then only adds the recurrent term and applies phi in place.
-            A = Hs[start + 1 : stop + 1]
-            np.dot(X[start:stop].reshape(n * B, D), W_x.T, out=A.reshape(n * B, H))
-            A += b
-            # (np.dot and ufuncs with a positional `out`, bound to locals: for batch-1 networks the
-            # per-call overhead is the cost, and this form has the least of it.)
-            dot, add = np.dot, np.add
-            for t in range(start, stop):
-                a = h_views[t + 1]
-                dot(h_views[t], W_hT, rec)
-                add(a, rec, a)
-                kernel(a)  # h = phi(a)
+    Hs = engine.forward(X, p, h0, activation)
     return read_only_view(Hs[1:]), RNNCache(X=X, Hs=Hs, params=p, activation=activation)
 
 
@@ -323,59 +278,10 @@ def backward(
     """
     if not isinstance(cache, RNNCache):
         raise TypeError(f"cache must be the RNNCache returned by vg.rnn.forward, got {type(cache).__name__}")
-    Hs, X, p = cache.Hs, cache.X, cache.params
-    T, B, D = X.shape
-    H = Hs.shape[2]
-    dH_all = check_array_fast("dH_all", dH_all, (T, B, H), dtype=X.dtype)
+    T, B, _ = cache.X.shape
+    dH_all = check_array_fast("dH_all", dH_all, (T, B, cache.Hs.shape[2]), dtype=cache.X.dtype)
     k = check_optional_size("truncate", truncate)
-    S, reset = (1, False) if k is None or k >= T else (k, True)
-
-    W_h, W_x = p["W_h"], p["W_x"]
-    phi_grad = activations.ACTIVATIONS[cache.activation].grad
-    dt = X.dtype
-    # The running gradient dh_next: one (B, H) array for full BPTT; for truncation S "slots"
-    # (S, B, H), slot t % S carrying the error injected at step t back through its window.
-    state_shape = (S, B, H) if reset else (B, H)
-    dh_next = np.zeros(state_shape, dtype=dt)
-    dh_next_2d = dh_next.reshape(-1, H)
-    if reset:
-        da_slots = np.empty((S, B, H), dtype=dt)
-        da_slots_2d = da_slots.reshape(S * B, H)
-    C = _chunk_length(T, B * H * X.itemsize)
-    dA_buf = np.empty((C, B, H), dtype=dt)
-    grads: dict[str, np.ndarray] = {}
-    dX = np.empty_like(X)
-    for stop in range(T, 0, -C):  # chunks of steps [start, stop), latest first
-        start = max(0, stop - C)
-        n = stop - start
-        dA = dA_buf[:n]
-        # phi'(a_t) for the chunk's steps at once, from the stored outputs h_t = Hs[t + 1].
-        Dphi = phi_grad(Hs[start + 1 : stop + 1])
-        # Per-step views made once: list lookups are cheaper than slicing inside the loop.
-        dA_t, dH_t, Dphi_t = list(dA), list(dH_all[start:stop]), list(Dphi)
-        dot, add, mul = np.dot, np.add, np.multiply  # positional `out`: least per-call overhead
-        for j in range(n - 1, -1, -1):  # step t = start + j
-            if reset:  # the error injected at t + S has travelled its S steps: replace it
-                dh_next[(start + j) % S] = dH_t[j]
-                mul(dh_next, Dphi_t[j], da_slots)
-                da_slots.sum(axis=0, out=dA_t[j])
-                dot(da_slots_2d, W_h, dh_next_2d)
-            else:
-                dh = dh_next
-                add(dh, dH_t[j], dh)  # dh = dH_all[t] + dh_next
-                da = dA_t[j]
-                mul(dh, Dphi_t[j], da)
-                dot(da, W_h, dh)  # becomes dh_next for step t - 1
-        # The chunk's weight gradients, summed over its steps and the batch in one product each.
-        dA_2d = dA.reshape(n * B, H)
-        _accumulate(grads, "W_x", dA_2d.T @ X[start:stop].reshape(n * B, D))
-        _accumulate(grads, "W_h", dA_2d.T @ Hs[start:stop].reshape(n * B, H))
-        _accumulate(grads, "b", dA_2d.sum(axis=0))
-        np.dot(dA_2d, W_x, out=dX[start:stop].reshape(n * B, D))
-    grads = {name: grads[name] for name in PARAM_NAMES}
-    dh0 = dh_next.sum(axis=0) if reset else dh_next
-    return grads, dX, dh0
-
+    return engine.backward(dH_all, cache.X, cache.Hs, cache.params, cache.activation, k)
 
 def step(
     x_t: np.ndarray, h_prev: np.ndarray, params: dict[str, np.ndarray], activation: str = "tanh"

@@ -17,25 +17,15 @@ Two configurations of the same LSTM (`MODELS`), on the marked adding problem of 
   weights, the same readout and see the same stream of training batches: only the two bias vectors
   differ.
 
-For each configuration:
-
-1. **Tuning.** Each learning rate in `RATES` is tried on the tuning seeds `TUNE_SEEDS` with the step
-   budget `BUDGET` of the final runs, from the largest rate down. A rate is scored by its median steps
-   to solve (an unsolved run counts as infinitely slow); once a rate has a finite median, the runs of
-   later rates stop one evaluation interval before it, since a slower run cannot beat it, and a
-   rate's remaining seeds are skipped once two of them are unsolved (its median is then infinite).
-   The smallest median wins (ties: the rate tried first). If no rate solves a majority, the rate with
-   the lowest median final test MSE is taken.
-2. **Evaluation.** The chosen rate trains on the fresh seeds `EVAL_SEEDS`.
-
-Each run records the steps to solve (None if the budget ran out) and the CPU seconds
-(``time.process_time``) of training, without the periodic test-set evaluations.
+For each configuration, the protocol of `vg.experiments.protocol`: the learning rate is tuned over
+`RATES` on the seeds `TUNE_SEEDS` at the budget `BUDGET`, then the chosen rate trains on the fresh seeds
+`EVAL_SEEDS`. Each run records its steps to solve and the CPU seconds of training and of the test-set
+evaluations, separately.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -45,14 +35,21 @@ import numpy as np
 import vg
 import vg.train
 from vg import experiments
+from vg.experiments import protocol
 
 NAME = "chrono"  # results: vg/experiments/data/chrono.json
 
 # What determines the results: this script and the vg modules it trains with.
 SOURCES = (
     "vg.experiments.chrono",
+    "vg.experiments.protocol",
+    "vg._fast",
+    "vg._fast.lstm",
+    "vg._fast.rnn",
+    "vg._fit",
+    "vg.analysis",
+    "vg.bptt",
     "vg.lstm",
-    "vg.gru",
     "vg.train",
     "vg.optim",
     "vg.clip",
@@ -111,71 +108,23 @@ def test_set() -> tuple[np.ndarray, np.ndarray]:
     return vg.tasks.adding_problem(T, N_TEST, np.random.default_rng(10_000 + T))
 
 
-class _EvalClock:
-    """Wraps vg.train.evaluate to add up the CPU seconds spent in test-set evaluations."""
-
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.inner = vg.train.evaluate
-
-    def __call__(self, *args, **kwargs):
-        t0 = time.process_time()
-        try:
-            return self.inner(*args, **kwargs)
-        finally:
-            self.seconds += time.process_time() - t0
-
-
 def run(name: str, lr: float, seed: int, budget: int = BUDGET) -> dict:
     """Train one configuration once and return its record."""
     rng = np.random.default_rng(seed)
     params = MODELS[name](seed, rng)
     readout = vg.readout.init(H, 1, rng=rng)
-    clock = _EvalClock()
-    vg.train.evaluate = clock  # fit looks `evaluate` up in vg.train at every evaluation
-    try:
-        t0 = time.process_time()
-        _, _, history = vg.train.fit(
-            vg.lstm, params, readout, lambda r: vg.tasks.adding_problem(T, BATCH, r),
-            optimizer=vg.optim.Adam(lr=lr), steps=budget, rng=rng, clip=CLIP,
-            eval_data=test_set(), eval_every=EVAL_EVERY, stop_below=SOLVED,
-            on_nonfinite="stop",  # a run that diverges counts as unsolved
-        )
-        cpu = time.process_time() - t0
-    finally:
-        vg.train.evaluate = clock.inner
-    return {
-        "model": name, "lr": lr, "seed": seed, "budget": budget,
-        "solved_at": history.solved_at, "steps": history.steps,
-        "diverged": bool(history.stopped_nonfinite),
-        "final_mse": float(history.eval_loss[-1]) if history.eval_loss.size else None,
-        "cpu_train": round(cpu - clock.seconds, 3), "cpu_eval": round(clock.seconds, 3),
-    }
+    record, _ = protocol.train(
+        vg.lstm, params, readout, T=T, batch=BATCH, test=test_set(), lr=lr, budget=budget, rng=rng,
+        clip=CLIP, eval_every=EVAL_EVERY, solved=SOLVED,
+    )
+    return {"model": name, "seed": seed, **record}
 
 
 def tune(name: str) -> dict:
-    """The tuning race over RATES on TUNE_SEEDS; returns the chosen rate and every tuning run."""
-    tuning, best_rate, best_median = [], None, np.inf
-    for lr in RATES:
-        budget = BUDGET if not np.isfinite(best_median) else int(best_median) - EVAL_EVERY
-        times = []
-        for seed in TUNE_SEEDS:
-            if budget < EVAL_EVERY or sum(t == np.inf for t in times) >= 2:
-                break
-            rec = run(name, lr, seed, budget)
-            tuning.append(rec)
-            times.append(np.inf if rec["solved_at"] is None else rec["solved_at"])
-        if len(times) == len(TUNE_SEEDS):
-            median = float(np.median(times))
-            if median < best_median:
-                best_rate, best_median = lr, median
-    if best_rate is None:  # no rate solved a majority of tuning seeds: lowest median final MSE
-        finals: dict[float, list[float]] = {}
-        for rec in tuning:
-            finals.setdefault(rec["lr"], []).append(
-                np.inf if rec["final_mse"] is None else rec["final_mse"])
-        best_rate = min(finals, key=lambda lr: (np.median(finals[lr]), -lr))
-    return {"model": name, "lr": best_rate, "tuning": tuning}
+    """The tuning race of `vg.experiments.protocol.tune` over RATES on TUNE_SEEDS."""
+    lr, tuning = protocol.tune(lambda lr, seed, budget: run(name, lr, seed, budget),
+                               rates=RATES, seeds=TUNE_SEEDS, budget=BUDGET, eval_every=EVAL_EVERY)
+    return {"model": name, "lr": lr, "tuning": tuning}
 
 
 def main() -> None:
@@ -200,9 +149,7 @@ def main() -> None:
                    "n_test": N_TEST, "solved": SOLVED, "budget": BUDGET, "rates": list(RATES),
                    "tune_seeds": list(TUNE_SEEDS), "eval_seeds": list(EVAL_SEEDS),
                    "models": list(MODELS)},
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "numpy": np.__version__,
-                    "wall_seconds": round(time.perf_counter() - start)},
+        "machine": protocol.machine(start, tuned),
         "cells": tuned,
     }
     path = experiments.save_results(NAME, out)

@@ -20,27 +20,16 @@ recurrences:
   eigenvalues start on the ring ``R_MIN <= |lambda| <= R_MAX`` (our choice: a memory of up to
   about a thousand steps at initialisation).
 
-The protocol is the head-to-head's, with a budget per length (`BUDGETS`) and, at T = 1000, smaller
-batches and test set to keep the sweep affordable (`BATCHES`, `N_TESTS`):
-
-1. **Tuning.** Each learning rate in `RATES` is tried on the tuning seeds `TUNE_SEEDS` at the full
-   budget of that length. A rate is scored by its median steps to solve (unsolved = infinitely slow);
-   rates are tried from the largest down, a later rate's runs stop at the best median so far minus one
-   evaluation interval, and tuning seeds are skipped once the median can no longer improve. The
-   smallest median wins; ties go to the rate tried first; if no rate solves a majority of tuning
-   seeds, the rate with the lowest median final test MSE wins.
-2. **Evaluation.** The chosen rate trains on the fresh seeds `EVAL_SEEDS`.
-
-Each run records steps to solve (None if the budget ran out) and the CPU seconds of the whole call of
-`vg.train.fit`, the periodic test-set evaluations included (the local `evaluate` wrapper in `run` is
-never passed to `fit`, so it measures nothing; it stays because removing it would change this module's
-stamp).
+The protocol is the head-to-head's (`vg.experiments.protocol`), with a budget per length (`BUDGETS`)
+and, at T = 1000, smaller batches and test set to keep the sweep affordable (`BATCHES`, `N_TESTS`):
+the learning rate is tuned over `RATES` on the seeds `TUNE_SEEDS` at the full budget of that length,
+then the chosen rate trains on the fresh seeds `EVAL_SEEDS`. Each run records its steps to solve and
+the CPU seconds of training and of the test-set evaluations, separately.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -60,13 +49,21 @@ import vg.rnn
 import vg.tasks
 import vg.train
 from vg import experiments
-from vg.experiments import chrono
+from vg.experiments import chrono, protocol
 
 NAME = "head_to_head_long"  # results: vg/experiments/data/head_to_head_long.json
 
 SOURCES = (
     "vg.experiments.head_to_head_long",
+    "vg.experiments.protocol",
     "vg.experiments.chrono",
+    "vg._fast",
+    "vg._fast.gru",
+    "vg._fast.lstm",
+    "vg._fast.rnn",
+    "vg._fit",
+    "vg.analysis",
+    "vg.bptt",
     "vg._checks",
     "vg.activations",
     "vg.rnn",
@@ -173,68 +170,29 @@ def test_set(T: int) -> tuple[np.ndarray, np.ndarray]:
 
 def run(name: str, T: int, lr: float, seed: int, budget: int | None = None) -> dict:
     """Train one model once and return its record."""
-    budget = BUDGETS[T] if budget is None else budget
     cell, init, fkw = MODELS[name]
     rng = np.random.default_rng(seed)
     params = init(T, rng)
     readout = vg.readout.init(H, 1, rng=rng)
-    X_test, Y_test = test_set(T)
-    eval_cpu = [0.0]
-
-    def evaluate(*args, **kwargs):
-        t0 = time.process_time()
-        try:
-            return vg.train.evaluate(*args, **kwargs)
-        finally:
-            eval_cpu[0] += time.process_time() - t0
-
-    t0 = time.process_time()
-    _, _, history = vg.train.fit(
-        cell, params, readout, lambda r: vg.tasks.adding_problem(T, BATCHES[T], r),
-        optimizer=vg.optim.Adam(lr=lr), steps=budget, rng=rng, clip=CLIP, forward_kwargs=fkw,
-        eval_data=(X_test, Y_test), eval_every=EVAL_EVERY, stop_below=SOLVED, on_nonfinite="stop",
+    record, _ = protocol.train(
+        cell, params, readout, T=T, batch=BATCHES[T], test=test_set(T), lr=lr,
+        budget=BUDGETS[T] if budget is None else budget, rng=rng, clip=CLIP, eval_every=EVAL_EVERY,
+        solved=SOLVED, forward_kwargs=fkw,
     )
-    cpu = time.process_time() - t0
-    return {
-        "model": name, "T": T, "lr": lr, "seed": seed, "budget": budget,
-        "solved_at": history.solved_at, "steps": history.steps,
-        "diverged": bool(history.stopped_nonfinite),
-        "final_mse": float(history.eval_loss[-1]) if history.eval_loss.size else None,
-        "cpu_train": round(cpu, 3),
-    }
+    return {"model": name, "T": T, "seed": seed, **record}
 
 
 def tune_and_evaluate(name: str, T: int) -> dict:
-    """Tuning race over RATES on TUNE_SEEDS, then the chosen rate on EVAL_SEEDS."""
-    tuning, best_rate, best_median = [], None, np.inf
-    for lr in RATES:
-        budget = BUDGETS[T] if not np.isfinite(best_median) else int(best_median) - EVAL_EVERY
-        times: list[float] = []
-        for seed in TUNE_SEEDS:
-            if budget < EVAL_EVERY or sum(t == np.inf for t in times) * 2 >= len(TUNE_SEEDS):
-                break
-            rec = run(name, T, lr, seed, budget)
-            tuning.append(rec)
-            times.append(np.inf if rec["solved_at"] is None else rec["solved_at"])
-        if len(times) == len(TUNE_SEEDS):
-            median = float(np.median(times))
-            if median < best_median:
-                best_rate, best_median = lr, median
-    if best_rate is None:
-        finals: dict[float, list[float]] = {}
-        for rec in tuning:
-            if rec["budget"] == BUDGETS[T]:
-                finals.setdefault(rec["lr"], []).append(
-                    np.inf if rec["final_mse"] is None or rec["diverged"] else rec["final_mse"])
-        best_rate = min(finals, key=lambda lr: (np.median(finals[lr]), -lr))
-    runs = [run(name, T, best_rate, seed) for seed in EVAL_SEEDS]
-    return {"model": name, "T": T, "lr": best_rate, "tuning": tuning, "runs": runs}
+    """The tuning race of `vg.experiments.protocol.tune` on TUNE_SEEDS, then the chosen rate on EVAL_SEEDS."""
+    lr, tuning = protocol.tune(lambda lr, seed, budget: run(name, T, lr, seed, budget),
+                               rates=RATES, seeds=TUNE_SEEDS, budget=BUDGETS[T], eval_every=EVAL_EVERY)
+    return {"model": name, "T": T, "lr": lr, "tuning": tuning, "runs": [run(name, T, lr, seed) for seed in EVAL_SEEDS]}
 
 
 def main() -> None:
     stamp = code_hash()
     jobs = [(name, T) for T in sorted(LENGTHS, reverse=True) for name in MODELS_AT[T]]
-    start, cpu0 = time.perf_counter(), time.process_time()
+    start = time.perf_counter()
     with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {job: pool.submit(tune_and_evaluate, *job) for job in jobs}
         cells = []
@@ -254,12 +212,7 @@ def main() -> None:
                    "tune_seeds": list(TUNE_SEEDS), "eval_seeds": list(EVAL_SEEDS),
                    "r_min": R_MIN, "r_max": R_MAX, "models": list(MODELS),
                    "models_at": {str(k): list(v) for k, v in MODELS_AT.items()}},
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "numpy": np.__version__,
-                    "wall_seconds": round(time.perf_counter() - start),
-                    "cpu_seconds_all_runs": round(sum(r["cpu_train"] for c in cells
-                                                      for r in c["tuning"] + c["runs"])),
-                    "main_process_cpu": round(time.process_time() - cpu0, 1)},
+        "machine": protocol.machine(start, cells),
         "cells": cells,
     }
     path = experiments.save_results(NAME, out)

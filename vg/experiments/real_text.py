@@ -31,7 +31,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import multiprocessing
-import platform
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -48,6 +47,7 @@ import vg.rnn
 import vg.text
 import vg.train  # all imported now, before the stamp is taken and the workers fork
 from vg import experiments
+from vg.experiments import protocol
 
 NAME = "real_text"  # results: vg/experiments/data/real_text.json
 MODELS_FILE = experiments.DATA / "real_text_models.npz"
@@ -56,6 +56,15 @@ COMMAND = "OPENBLAS_NUM_THREADS=1 python -m vg.experiments.real_text"
 # What determines the results: this script, the vg modules it trains with, and the corpus.
 SOURCES = (
     "vg.experiments.real_text",
+    "vg.experiments.protocol",
+    "vg._fast",
+    "vg._fast.gru",
+    "vg._fast.lstm",
+    "vg._fast.rnn",
+    "vg._fit",
+    "vg.analysis",
+    "vg.bptt",
+    "vg.tasks",
     "vg._checks",
     "vg.activations",
     "vg.rnn",
@@ -129,19 +138,17 @@ def train(name: str, lr: float, seed: int, steps: int = STEPS):
     V = len(vocab)
     X_val, Y_val = vg.text.fixed_windows(va, T, N_VALID, V)
     params, readout, rng = init(name, V, seed)
-    t0 = time.process_time()
     params, readout, hist = vg.train.fit(
         MODELS[name], params, readout, lambda r: vg.text.sample_batch(tr, T, BATCH, r, V),
         optimizer=vg.optim.Adam(lr=lr), steps=steps, rng=rng, loss="xent", clip=CLIP,
         eval_data=(X_val, Y_val), eval_every=EVAL_EVERY, on_nonfinite="stop")
-    cpu = time.process_time() - t0
     record = {
         "model": name, "lr": lr, "seed": seed, "steps": hist.steps,
         "diverged": bool(hist.stopped_nonfinite),
         "eval_steps": hist.eval_steps.tolist(),
         "eval_bpc": [float(x) / np.log(2) for x in hist.eval_loss],
         "first_losses": [float(x) for x in hist.loss[:5]],
-        "cpu": round(cpu, 2),
+        "cpu_train": round(hist.cpu_seconds, 2), "cpu_eval": round(hist.eval_cpu_seconds, 2),
     }
     return record, params, readout
 
@@ -325,7 +332,7 @@ def tune_and_evaluate(name: str) -> dict:
 
 def main() -> None:
     stamp = code_hash()
-    start, cpu0 = time.perf_counter(), time.process_time()
+    start = time.perf_counter()
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=2, mp_context=ctx) as pool:
         futures = {name: pool.submit(tune_and_evaluate, name) for name in ("LSTM", "GRU", "tanh RNN")}
@@ -348,13 +355,7 @@ def main() -> None:
                    "models": list(MODELS), "vocab": vocab, "n_train": len(tr), "n_valid_chars": len(va),
                    "quote_bins": [list(b) for b in QUOTE_BINS], "middles": list(MIDDLES),
                    "france_fillers": list(FRANCE_FILLERS)},
-        "machine": {"processor": platform.processor() or platform.machine(),
-                    "python": platform.python_version(), "numpy": np.__version__,
-                    "wall_seconds": round(time.perf_counter() - start),
-                    "cpu_seconds_all_runs": round(sum(
-                        r["cpu"] + r.get("measure", {}).get("cpu_measure", 0.0)
-                        for c in cells.values() for r in c["tuning"] + c["runs"])),
-                    "main_process_cpu": round(time.process_time() - cpu0, 1)},
+        "machine": protocol.machine(start, list(cells.values())),  # CPU: training and evaluations
         "cells": [cells[name] for name in MODELS],
     }
     path = experiments.save_results(NAME, out)

@@ -59,6 +59,12 @@ NAME = "spectra"  # results: vg/experiments/data/spectra.json
 # What determines the results: this script and the vg modules it uses (and what they import).
 SOURCES = (
     "vg.experiments.spectra",
+    "vg._fast",
+    "vg._fast.gru",
+    "vg._fast.lstm",
+    "vg._fast.rnn",
+    "vg._fit",
+    "vg.bptt",
     "vg._checks",
     "vg.activations",
     "vg.analysis",
