@@ -14,14 +14,9 @@ can remember is fixed by the reservoir, chiefly by the spectral radius of ``W_h`
 
 Shapes: T time steps, B batch, D input size, N reservoir size (the H of the other modules),
 O outputs. Inputs ``U`` (T, B, D), states (T, B, N), targets (T, B, O). Parameters ``W_x`` (N, D),
-``W_h`` (N, N), ``b`` (N,); readout ``W_y`` (O, N), ``b_y`` (O,).
-
-- `init` draws a reservoir scaled to a given spectral radius;
-- `run` drives it with an input sequence (`vg.rnn.forward` does the work) and drops a washout;
-- `fit_readout` solves the ridge regression, `predict` applies the readout;
-- `memory_capacity` measures Jaeger's (2002) short-term memory capacity, on
-  `vg.tasks.delayed_recall`;
-- `linear_memory_curve` computes the exact memory curve of a *linear* reservoir, for comparison.
+``W_h`` (N, N), ``b`` (N,); readout ``W_y`` (O, N), ``b_y`` (O,). `memory_capacity` measures
+Jaeger's (2002) short-term memory capacity; `linear_memory_curve` is its exact value for a linear
+reservoir.
 """
 
 from __future__ import annotations
