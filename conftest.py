@@ -26,7 +26,9 @@ ROOT = Path(__file__).resolve().parent
 
 
 def _is_codeblock(item: pytest.Item) -> bool:
-    return type(item).__name__ == "TestBlock" and hasattr(item, "obj")
+    # Only pytest-codeblocks collects items from Markdown files; `obj` is the block it runs (its code and
+    # line), read by the failure report below.
+    return item.path.suffix == ".md" and hasattr(item, "obj")
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,6 +3,13 @@
 Relative error (stated once, used everywhere): ``max|a - b| / max(max|a|, max|b|, 1e-300)``, the
 largest absolute difference relative to the largest entry in either array. It is a max-norm relative
 error: it does not blow up for individual entries that happen to be near zero.
+
+Why not `vg.gradcheck`, which computes the same thing: this is the oracle the tests hold `vg`'s backward
+passes against, so it lives outside the package under test; a bug in `vg.gradcheck` cannot hide a bug
+in a cell. `vg.gradcheck` is tested on its own, against closed-form gradients and against this module
+(tests/test_gradcheck.py). The interface differs too: `f` takes no argument and reads `x`, perturbed in
+place, so one closure differentiates the loss with respect to a parameter, the inputs `X` or an initial
+state alike (`vg.gradcheck` hands `f` a copied dict of parameters).
 """
 
 from __future__ import annotations

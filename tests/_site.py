@@ -1,31 +1,33 @@
-"""Helpers shared by the site tests: the docs pages, their code blocks and the nav."""
+"""Helpers shared by the site tests: the docs pages, their code blocks, and mkdocs.yml (its nav and settings)."""
 
 from __future__ import annotations
 
-import sys
+import functools
 from pathlib import Path
 
 import yaml
 
+# The pages' fenced blocks: hooks/_fences.py (markdown-it-py), which hooks/figures.py uses too.
+from _fences import Block, blocks, tokens
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
-EXAMPLES = ROOT / "examples"
-
-if str(ROOT / "hooks") not in sys.path:
-    sys.path.insert(0, str(ROOT / "hooks"))
-# The pages' fenced blocks: hooks/_fences.py (markdown-it-py), which hooks/figures.py uses too.
-from _fences import Block, blocks, tokens  # noqa: E402
 
 
-def nav_pages() -> list[str]:
-    """Every page named in mkdocs.yml's nav, in order (src paths relative to docs/)."""
+@functools.cache
+def mkdocs_config() -> dict:
+    """mkdocs.yml as plain data, read once (the one reader of it in the tests)."""
 
     class Loader(yaml.SafeLoader):
         pass
 
-    # mkdocs.yml may hold !!python/name tags (e.g. for pymdownx); we only need the nav.
+    # mkdocs.yml holds tags (!ENV, !!python/name for pymdownx) that only MkDocs resolves: read them as None.
     Loader.add_multi_constructor("", lambda loader, suffix, node: None)
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
+
+
+def nav_pages() -> list[str]:
+    """Every page named in mkdocs.yml's nav, in order (src paths relative to docs/)."""
     found: list[str] = []
 
     def walk(node: object) -> None:
@@ -38,7 +40,7 @@ def nav_pages() -> list[str]:
             for value in node.values():
                 walk(value)
 
-    walk(config["nav"])
+    walk(mkdocs_config()["nav"])
     return found
 
 
@@ -46,8 +48,4 @@ def doc_pages() -> list[Path]:
     return sorted(DOCS.rglob("*.md"))
 
 
-def example_sources() -> list[Path]:
-    return sorted(p for p in EXAMPLES.glob("*.py") if not p.name.startswith("_"))
-
-
-__all__ = ["DOCS", "EXAMPLES", "ROOT", "Block", "blocks", "doc_pages", "example_sources", "nav_pages", "tokens"]
+__all__ = ["DOCS", "ROOT", "Block", "blocks", "doc_pages", "mkdocs_config", "nav_pages", "tokens"]

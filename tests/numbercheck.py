@@ -46,10 +46,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+# Run as a script, outside pytest (whose `pythonpath` setting does this): the test helpers and the hooks
+# are imported by their bare names, as in the tests.
+for _dir in (ROOT / "tests", ROOT / "hooks"):
+    if str(_dir) not in sys.path:
+        sys.path.insert(0, str(_dir))
 
-from tests._site import DOCS, blocks, doc_pages, example_sources  # noqa: E402
+from _site import DOCS, blocks, doc_pages  # noqa: E402
+from notebooks import example_sources  # noqa: E402  (the build's list of notebooks)
 
 REASONS = ("cited:", "definition:", "constant:", "input:")
 # Words after which a number names a place in a text, not a quantity (case-insensitive).
@@ -404,7 +408,6 @@ def check_notebook(nb: dict, src: Path) -> list[Found]:
 
 
 def executed(src: Path) -> dict:
-    sys.path.insert(0, str(ROOT / "hooks"))
     import notebooks  # the build's own executor and cache
 
     path, _ = notebooks.executed_notebook(src.resolve())

@@ -40,9 +40,7 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-import yaml
-
-from tests._site import ROOT, nav_pages
+from _site import ROOT, mkdocs_config, nav_pages
 
 pytestmark = pytest.mark.slow
 
@@ -71,15 +69,7 @@ REL_TOL = 1e-9  # the explorable's JavaScript against vg
 COLOUR_RULES = ["color-contrast", "link-in-text-block"]  # axe rules whose outcome depends on the scheme
 
 
-def _config() -> dict:
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_multi_constructor("", lambda loader, suffix, node: None)
-    return yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=Loader)
-
-
-CONFIG = _config()
+CONFIG = mkdocs_config()
 BASE = urlsplit(CONFIG["site_url"]).path.rstrip("/") + "/"  # "/vg/"
 
 

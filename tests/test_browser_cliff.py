@@ -16,8 +16,7 @@ import json
 import re
 
 import pytest
-
-from tests.test_browser import BASE, REL_TOL, browser, in_fresh_page, server  # noqa: F401 (fixtures)
+from test_browser import BASE, REL_TOL, browser, in_fresh_page, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
-from tests._site import ROOT
-
-sys.path.insert(0, str(ROOT / "hooks"))
 from _digest import code_fingerprint, vg_digest
 
 BASE = '''"""Module docstring."""

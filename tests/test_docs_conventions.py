@@ -11,8 +11,8 @@ import itertools
 import re
 
 import pytest
-
-from tests._site import DOCS, blocks, doc_pages, example_sources, nav_pages, tokens
+from _site import DOCS, blocks, doc_pages, nav_pages, tokens
+from notebooks import example_sources
 
 PAGES = doc_pages()
 PAGE_IDS = [str(p.relative_to(DOCS)) for p in PAGES]

@@ -7,8 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from _fd import numerical_gradient, relative_error
 
-from tests._fd import numerical_gradient, relative_error
 from vg import experiments
 from vg.experiments import head_to_head_long
 

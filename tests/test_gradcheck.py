@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from _fd import numerical_gradient as oracle_gradient
+from _fd import relative_error as oracle_relative_error
 
 import vg
 
@@ -109,3 +111,14 @@ def test_check_of_readout_composed_with_rnn():
     grads, _, _ = vg.rnn.backward(dH_all, cache)
     errors = vg.gradcheck.check(loss, p, {**grads, **rgrads})
     assert max(errors.values()) < 1e-7, errors
+
+
+def test_agrees_with_the_tests_own_oracle(params):
+    # tests/_fd.py is the independent finite-difference oracle of the cells' tests: vg.gradcheck's order-4
+    # stencil and relative error must give the same numbers on the same function.
+    x = params["x"].copy()
+    num = vg.gradcheck.numerical_gradient(lambda v: float(np.tanh(A @ v).sum() + np.sin(v).prod()), x, order=4)
+    ref = oracle_gradient(lambda: float(np.tanh(A @ x).sum() + np.sin(x).prod()), x)
+    np.testing.assert_allclose(num, ref, rtol=0, atol=1e-13)
+    a, b = np.array([1.0, -4.0, 0.0]), np.array([1.5, -4.0, 1e-20])
+    assert vg.gradcheck.relative_error(a, b) == oracle_relative_error(a, b)

@@ -5,16 +5,12 @@ from __future__ import annotations
 import sys
 import textwrap
 
-import pytest
-from mkdocs.exceptions import PluginError
-
-from tests._site import ROOT
-
-sys.path.insert(0, str(ROOT / "hooks"))
 import figures
 import freshvg
 import maths
 import notebooks
+import pytest
+from mkdocs.exceptions import PluginError
 
 PAGE = textwrap.dedent(
     '''\

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
-from tests._site import DOCS, ROOT, example_sources
+from _site import DOCS, ROOT
+from notebooks import example_sources
 
 pytestmark = pytest.mark.slow
 

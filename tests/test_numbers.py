@@ -7,10 +7,9 @@ where they are executed, in tests/test_examples.py.
 
 from __future__ import annotations
 
+import numbercheck as numbers
 import pytest
-
-from tests import numbercheck as numbers
-from tests._site import DOCS, doc_pages
+from _site import DOCS, doc_pages
 
 PAGES = doc_pages()
 # Explicit exemptions are for citations, definitions and constants only; keep the list short.

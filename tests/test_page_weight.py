@@ -7,17 +7,11 @@ the search index, and the explorable's reference curves (computed by vg) obey th
 
 from __future__ import annotations
 
-import sys
-
-import numpy as np
-import pytest
-
-from tests._site import ROOT
-
-sys.path.insert(0, str(ROOT / "hooks"))
 import explorable
 import notebook_css
+import numpy as np
 import pageweight
+import pytest
 
 CSS = """
 @charset "UTF-8";

@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
+import incremental
+import notebooks
 import pytest
+from _site import ROOT
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
-
-from tests._site import ROOT
-
-sys.path.insert(0, str(ROOT / "hooks"))
-import incremental
-import notebooks
 
 SERVE_URL = "http://127.0.0.1:8000/"
 

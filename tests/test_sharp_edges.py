@@ -12,16 +12,11 @@ tests/test_bad_input_cells.py::test_lstm_forget_bias_bad.
 
 from __future__ import annotations
 
-import sys
-
+import figures
 import numpy as np
 import pytest
-
-from tests._cells import cell_modules
-from tests._site import DOCS, ROOT
-
-sys.path.insert(0, str(ROOT / "hooks"))
-import figures
+from _cells import cell_modules
+from _site import DOCS
 
 CELLS = cell_modules()
 IDS = [m.__name__.removeprefix("vg.") for m in CELLS]

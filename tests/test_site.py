@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
-
-from tests._site import ROOT, nav_pages
+from _site import mkdocs_config, nav_pages
 
 pytestmark = pytest.mark.slow
 
@@ -71,10 +70,7 @@ def pages(site) -> dict[Path, _Page]:
 
 def _site_base() -> str:
     """The path the site is served under ("/vg/" for site_url https://host/vg/)."""
-    for line in (ROOT / "mkdocs.yml").read_text(encoding="utf-8").splitlines():
-        if line.startswith("site_url:"):
-            return urlsplit(line.split(":", 1)[1].strip().strip("'\"")).path.rstrip("/") + "/"
-    return "/"
+    return urlsplit(mkdocs_config().get("site_url") or "").path.rstrip("/") + "/"
 
 
 def _target(site: Path, html: Path, url: str) -> Path | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.update_outputs import update
+from update_outputs import update
 
 PAGE = """# A page
 

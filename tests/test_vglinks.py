@@ -9,12 +9,9 @@ import sys
 import textwrap
 
 import pytest
-from mkdocs.utils.meta import get_data
-
-from tests._site import DOCS, ROOT, doc_pages
-
-sys.path.insert(0, str(ROOT / "hooks"))
 import vglinks
+from _site import DOCS, ROOT, doc_pages
+from mkdocs.utils.meta import get_data
 
 PAGE = textwrap.dedent(
     """\

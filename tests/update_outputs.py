@@ -27,10 +27,13 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 from pytest_codeblocks import extract_from_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))  # `import vg` from this checkout, as the root conftest.py arranges
+# Run as a script, outside pytest (whose `pythonpath` setting does this): `import vg` from this checkout,
+# and the test helpers and the hooks by their bare names, as in the tests.
+for _dir in (ROOT, ROOT / "tests", ROOT / "hooks"):
+    if str(_dir) not in sys.path:
+        sys.path.insert(0, str(_dir))
 
-from tests._site import blocks  # noqa: E402
+from _site import blocks  # noqa: E402
 
 
 def run(code: str) -> tuple[str, BaseException | None]:

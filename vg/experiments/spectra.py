@@ -39,6 +39,7 @@ import numpy as np
 
 import vg
 import vg.analysis
+import vg.bptt
 import vg.clip
 import vg.esn
 import vg.gru
@@ -227,14 +228,15 @@ def _train_omega(params: dict, readout: dict, lr: float, rng: np.random.Generato
     with np.errstate(over="ignore", invalid="ignore"):
         for _ in range(BUDGET):
             X, Y = _task(rng)
-            H_all, cache = vg.rnn.forward(X, {k: cur[k] for k in params})
+            cell_params = {k: cur[k] for k in params}
+            H_all, cache = vg.rnn.forward(X, cell_params)
             Z, rcache = vg.readout.forward(H_all[-1], {k: cur[k] for k in readout})
             loss, dZ = vg.losses.mse(Z, Y)
             rgrads, dh_T = vg.readout.backward(dZ, rcache)
             dH_all = np.zeros_like(H_all)
             dH_all[-1] = dh_T
             grads, _, _ = vg.rnn.backward(dH_all, cache)
-            delta = vg.penalties.hidden_grads(dH_all, cache)  # dL/dh_t, held constant in Omega
+            delta = vg.bptt.state_gradients(vg.rnn, X, cell_params, dH_all)[1:]  # dL/dh_t, constant in Omega
             _, ograds = vg.penalties.omega(cache, delta)
             grads = {**{k: grads[k] + ALPHA * ograds[k] for k in params}, **rgrads}
             if not (np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values())):
