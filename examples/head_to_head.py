@@ -179,19 +179,38 @@ for name in MODELS:
     for T in LENGTHS:
         s = S[name, T]
         if s["k"] < s["n"]:
-            print(f"{name} at T = {T}: {s['k']} of {s['n']} seeds solved within {s['budget']} steps")
+            left = ["diverged" if r["diverged"] or r["final_mse"] is None else f"{r['final_mse']:.3f}"
+                    for r in cells[name, T]["runs"] if r["solved_at"] is None]
+            print(f"{name} at T = {T}: {s['k']} of {s['n']} seeds solved within {s['budget']} steps "
+                  f"at lr {s['lr']:g}; the unsolved runs ended at test MSE {', '.join(left)}")
 
 # %% [markdown]
 # Both gated cells solve every length on every seed, and the vanilla RNNs, at their own tuned rates,
-# solve the shortest length on every seed too. The cells listed under the table, where most fresh seeds
-# failed, had a rate that won on the tuning seeds: tuning on three seeds is noisy, and the table
-# reports what the procedure chose, not the rate that looks best in hindsight.
+# solve the shortest length on every seed too. The three cells listed under the table fall short in
+# two ways. The IRNN at the middle length had a rate that won on the tuning seeds (the largest, which
+# solved two of its three) and fails on most fresh seeds, whose runs stay at the level of the
+# constant predictor, a test MSE near 1/6: tuning on three seeds is noisy. At the longest length a
+# smaller rate won for the IRNN and all fresh seeds but one solve; that one also stays near 1/6. The
+# Gaussian tanh RNN at the longest length solves most seeds, but late, with its median close to the
+# budget, and both of its unsolved runs got below 1/12, one of them just short of the threshold: it
+# runs into the budget rather than failing to learn. The table reports what the procedure chose, not
+# the rate that looks best in hindsight.
 
 # %% tags=["hide-input"]
 assert all(S[g, T]["k"] == S[g, T]["n"] for g in GATED for T in LENGTHS)
 assert all(S[name, LENGTHS[0]]["k"] == S[name, LENGTHS[0]]["n"] for name in MODELS)
 failing = [(name, T) for name in MODELS for T in LENGTHS if S[name, T]["k"] < S[name, T]["n"]]
-assert all(S[c]["k"] < S[c]["n"] / 2 for c in failing)
+T_mid, T_last = LENGTHS[1], LENGTHS[-1]
+assert failing == [(VANILLA[0], T_last), (VANILLA[2], T_mid), (VANILLA[2], T_last)]
+unsolved = {c: [r["final_mse"] for r in cells[c]["runs"] if r["solved_at"] is None] for c in failing}
+tuned = {c: [r for r in cells[c]["tuning"] if r["lr"] == cells[c]["lr"]] for c in failing}
+irnn_mid, irnn_last, tanh_last = (VANILLA[2], T_mid), (VANILLA[2], T_last), (VANILLA[0], T_last)
+assert S[irnn_mid]["lr"] == max(cfg["rates"]) and S[irnn_mid]["k"] < S[irnn_mid]["n"] / 2
+assert sum(r["solved_at"] is not None for r in tuned[irnn_mid]) == len(tuned[irnn_mid]) - 1 == 2
+assert S[irnn_last]["lr"] < max(cfg["rates"]) and S[irnn_last]["n"] - S[irnn_last]["k"] == 1
+assert all(m is not None and abs(m - 1 / 6) < 0.02 for c in (irnn_mid, irnn_last) for m in unsolved[c])
+assert S[tanh_last]["n"] / 2 < S[tanh_last]["k"] and S[tanh_last]["steps"] > 0.8 * cfg["budget"]
+assert max(unsolved[tanh_last]) < 1 / 12 and min(unsolved[tanh_last]) < 1.1 * cfg["solved"]
 
 # %% [markdown]
 # ## Steps and CPU seconds against length
@@ -222,9 +241,10 @@ for ax, key, label in ((axes[0], "solved_at", "steps to solve"),
 axes[0].legend(fontsize=8)
 vg.plot.show(fig, alt="Two log-log panels against the sequence length T: the median number of "
              "training steps to solve (left) and the median CPU seconds of training to solve (right) "
-             "for the five models, with bars over the middle half of the seeds. The three vanilla "
-             "RNNs lie well above the LSTM and the GRU in steps at every length; in CPU seconds the "
-             "curves lie closer together, because a gated step costs several vanilla steps.")
+             "for the five models, with bars over the middle half of the seeds; a point is missing "
+             "where most seeds did not solve. The three vanilla RNNs lie well above the LSTM and the "
+             "GRU in steps at every length; in CPU seconds the curves lie closer together, because a "
+             "gated step costs several vanilla steps.")
 
 # %% [markdown]
 # ## The gap: the part there at the shortest length, and the part that grows
@@ -270,24 +290,29 @@ for name in VANILLA:
     else:
         print(f"{name}: {r0:.1f}x the steps of the faster gated cell at T = {T0}; most seeds do not "
               f"solve T = {T1} within the budget")
+finite = [(n, T) for n in VANILLA for T in LENGTHS if np.isfinite(S[n, T]["steps"])]
+shrink = [(S[n, T]["steps"] / best_gated(T, "steps")) / (S[n, T]["cpu"] / best_gated(T, "cpu"))
+          for n, T in finite]
+print(f"in CPU seconds each ratio is {min(shrink):.1f} to {max(shrink):.1f} times smaller than in steps")
 
 # %% [markdown]
 # At the shortest length, where the marks are only a few steps from the end and nothing has vanished,
-# the vanilla RNNs already need several times the steps of the faster gated cell; on a log scale more
-# than half of the gap at the longest length is already there. That part comes from what gating does
-# (and from the larger rate the gated cells train well with), not from vanishing gradients; the part
-# that grows with T is the share vanishing gradients can explain. In CPU seconds every ratio is less
-# than half the ratio in steps, because a gated step costs more.
+# the vanilla RNNs already need several times the steps of the faster gated cell. On a log scale that
+# is just under half of the gap at the longest length for the Gaussian tanh RNN, and more than half
+# for the orthogonal tanh RNN and the IRNN. That part comes from what gating does (and from the larger
+# rate the gated cells train well with), not from vanishing gradients; the part that grows with T,
+# at most about half here, is the share vanishing gradients can explain. In CPU seconds every ratio
+# is smaller than in steps, by the factor printed last, because a gated step costs more.
 
 # %% tags=["hide-input"]
+share = {}
 for name in VANILLA:
     r0 = S[name, T0]["steps"] / best_gated(T0, "steps")
     r1 = S[name, T1]["steps"] / best_gated(T1, "steps")
-    assert r0 > 5
-    assert not np.isfinite(r1) or np.log(r0) > 0.5 * np.log(r1)
-    for T in LENGTHS:
-        if np.isfinite(S[name, T]["steps"]):
-            assert S[name, T]["cpu"] / best_gated(T, "cpu") < S[name, T]["steps"] / best_gated(T, "steps") / 2
+    assert r0 > 5 and np.isfinite(r1) and r1 > r0
+    share[name] = np.log(r0) / np.log(r1)
+assert 0.45 < share[VANILLA[0]] < 0.5 and all(share[n] > 0.5 for n in VANILLA[1:])
+assert 2 < min(shrink) and max(shrink) < 4
 
 # %% [markdown]
 # ## What a model halfway there has learned
@@ -334,14 +359,15 @@ print(f"of {len(coefs)} runs: {n_second} weigh U2 (the near value) clearly more 
       f"{n_first} weigh U1 clearly more, {both} weigh the two about equally")
 
 # %% [markdown]
-# No run weighs the far value U₁ clearly more than the near one, and several weigh the near value U₂
-# clearly more, as the gradient argument predicts. But several others, on their way through the level
-# 1/12, weigh the two values about equally: a curve passing 1/12 is not always a model that has
-# learned one value and not yet the other. (Which runs fall in which group changes with the CPU and
-# BLAS library, since each run is stopped at a noisy moment; the pattern does not.)
+# No run weighs the far value U₁ clearly more than the near one, as the gradient argument predicts.
+# But several, on their way through the level 1/12, weigh the two values about equally: a curve
+# passing 1/12 is often not a model that has learned one value and not yet the other. The remaining
+# runs, if any, weigh the near value U₂ clearly more. How the runs split between these two groups
+# changes a lot with the CPU and BLAS library, since each run is stopped at a noisy moment; what does
+# not change is that no run leans clearly towards U₁ and that several weigh both about equally.
 
 # %% tags=["hide-input"]
-assert n_first == 0 and n_second >= 2 and both >= 2
+assert n_first == 0 and both >= 2
 
 # %% [markdown]
 # ## Inside a trained LSTM
