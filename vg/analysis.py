@@ -183,7 +183,8 @@ def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, of a loss that reads
     only h_T, from a `vg.rnn.forward` cache.
 
-    `vg.bptt.state_gradients` with ``dH_all`` zero except at the last step:
+    `vg.bptt.state_gradients` with ``dH_all`` zero except at the last step (which recomputes the
+    states from ``cache.X`` and ``h_0``: see its note on networks that amplify rounding differences):
     $\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T$.
 
     Args:
