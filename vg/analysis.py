@@ -183,8 +183,7 @@ def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, of a loss that reads
     only h_T, from a `vg.rnn.forward` cache.
 
-    `vg.bptt.state_gradients` with ``dH_all`` zero except at the last step (which recomputes the
-    states from ``cache.X`` and ``h_0``: see its note on networks that amplify rounding differences):
+    `vg.bptt.state_gradients` along the cache's own states, with ``dH_all`` zero except at the last step:
     $\partial L/\partial h_k = (\partial h_T/\partial h_k)^\top\, \partial L/\partial h_T$.
 
     Args:
@@ -199,7 +198,7 @@ def hidden_gradients(cache: RNNCache, dh_T: np.ndarray) -> np.ndarray:
     dh_T = check_array("dh_T", dh_T, cache.Hs.shape[1:], dtype=np.float64)
     dH_all = np.zeros((cache.Hs.shape[0] - 1, *dh_T.shape))
     dH_all[-1] = dh_T
-    G = bptt.state_gradients(rnn, cache.X, cache.params, dH_all, initial=cache.Hs[0], activation=cache.activation)
+    G = bptt.state_gradients(rnn, cache.X, cache.params, dH_all, states=cache.Hs, activation=cache.activation)
     return G.astype(np.float64, copy=False)
 
 

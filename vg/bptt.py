@@ -34,6 +34,7 @@ def state_gradients(
     dH_all: np.ndarray,
     *,
     initial: np.ndarray | tuple[np.ndarray, ...] | None = None,
+    states: np.ndarray | tuple[np.ndarray, ...] | None = None,
     **options: Any,
 ) -> np.ndarray:
     r"""The total derivatives $\partial L / \partial h_k$, k = 0..T, of any cell: the one dL/dh_t of `vg`.
@@ -54,12 +55,13 @@ def state_gradients(
         dH_all: (T, B, H) the errors arriving at each state from outside the recurrence (e.g. from a
             readout); ``dH_all[t]`` belongs to ``H_all[t]``, which is ``h_{t+1}``.
         initial: the initial state, ``h0`` (B, H) or, for the LSTM, ``(h0, c0)``; zeros if None.
+        states: the trajectory to differentiate along, ``Hs`` (T + 1, B, H) or, for the LSTM,
+            ``(Hs, Cs)``, as a `forward` cache holds them (``cache.Hs``, ``cache.Cs``); then each
+            step starts from the stored state and `initial` must be None. Without it the states are
+            recomputed by the literal `step` from `initial`, which matches the cache up to rounding
+            except in a network that amplifies differences in its state (an exploding, chaotic one),
+            where the two trajectories, and so their gradients, drift apart along the sequence.
         **options: the cell's step options, e.g. ``activation="relu"`` for `vg.rnn`.
-
-    The states are recomputed by the literal `step`, not taken from a cell's `forward` cache, so the
-    gradients belong to that recomputed trajectory. It equals the cache's up to rounding, except in a
-    network that amplifies differences in its state (an exploding, chaotic one), where the two drift
-    apart along the sequence: on the exploding-gradients page, by a relative 1e-8 after 60 steps.
 
     Returns:
         (T + 1, B, H) array in the maths' numbering: ``out[k]`` is dL/dh_k through all later steps,
@@ -77,16 +79,27 @@ def state_gradients(
     T, B, _ = X.shape
     dH_all = check_array("dH_all", dH_all, (T, B, "H"))
     H = dH_all.shape[2]
-    if initial is None:
+    if states is not None:
+        if initial is not None:
+            raise TypeError("pass initial or states, not both (states[0] is the initial state)")
+        states = (states,) if len(names) == 1 else states
+        if not (isinstance(states, tuple) and len(states) == len(names)):
+            raise TypeError(f"states must be a tuple of {len(names)} arrays {names}, got {type(states).__name__}")
+        states = tuple(check_array(f"states[{i}]", s, (T + 1, B, H)) for i, s in enumerate(states))
+        initial = tuple(s[0] for s in states)
+    elif initial is None:
         initial = tuple(np.zeros((B, H), dtype=X.dtype) for _ in names)
     elif len(names) == 1:
         initial = (initial,)
     elif not (isinstance(initial, tuple) and len(initial) == len(names)):
         raise TypeError(f"initial must be a tuple of {len(names)} arrays {names}, got {type(initial).__name__}")
 
-    # Forward with the literal step, keeping each step's cache.
+    # Forward with the literal step, keeping each step's cache; with `states`, each step starts from
+    # the stored state, so rounding cannot accumulate along a trajectory the cache does not hold.
     state, caches = initial, []
     for t in range(T):
+        if states is not None:
+            state = tuple(s[t] for s in states)
         new, step_cache = cell.step(X[t], *state, params, **options)
         state = new if len(names) > 1 else (new,)
         caches.append(step_cache)
