@@ -112,6 +112,9 @@ def test_overflow_gives_inf_for_that_example_only() -> None:
     assert np.all(np.isfinite(out[-50:, 0]))
 
 
+GRU = vg.gru.init(3, 4, np.random.default_rng(0))
+
+
 @pytest.mark.parametrize(
     ("call", "exc", "match"),
     [
@@ -123,9 +126,9 @@ def test_overflow_gives_inf_for_that_example_only() -> None:
         (lambda p, X, G: state_gradients(vg.lstm, X[0], p, G), ValueError, "X must have 3 dimensions"),
         (lambda p, X, G: state_gradients(vg.lstm, X, p, G, states=np.zeros((7, 2, 4))), TypeError,
          r"states must be a tuple of 2 arrays \('h', 'c'\)"),
-        (lambda p, X, G: state_gradients(vg.gru, X, vg.gru.init(3, 4, np.random.default_rng(0)), G, states=np.zeros((6, 2, 4))),
+        (lambda p, X, G: state_gradients(vg.gru, X, GRU, G, states=np.zeros((6, 2, 4))),
          ValueError, r"states\[0\] must have shape \(7, 2, 4\)"),
-        (lambda p, X, G: state_gradients(vg.gru, X, vg.gru.init(3, 4, np.random.default_rng(0)), G, states=np.zeros((7, 2, 4)),
+        (lambda p, X, G: state_gradients(vg.gru, X, GRU, G, states=np.zeros((7, 2, 4)),
                                          initial=np.zeros((2, 4))), TypeError, "initial or states, not both"),
         (lambda p, X, G: state_gradients(vg.lstm, X, p, G[:-1]), ValueError, r"dH_all must have shape \(6, 2"),
     ],

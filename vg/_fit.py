@@ -154,15 +154,17 @@ class Settings:
 
 
 class Pass(NamedTuple):
-    """One forward and backward pass: the loss, the gradients (cell and readout together) and the
-    errors ``dH_all`` that entered the recurrence; `names` lists what was non-finite (empty if all
-    is well) and `details` says how. `grads` is None when it could not be computed."""
+    """One forward and backward pass: the loss, the gradients (cell and readout together), the
+    errors ``dH_all`` that entered the recurrence and the forward pass's cache; `names` lists what was
+    non-finite (empty if all is well) and `details` says how. `grads` is None when it could not be
+    computed."""
 
     loss: float
     grads: dict[str, np.ndarray] | None
     dH_all: np.ndarray | None
     names: list[str]
     details: list[str]
+    cache: Any = None
 
 
 def gradients(cell: Any, s: Settings, p: dict, r: dict, X: np.ndarray, Y: Any, per_step: bool) -> Pass:
@@ -201,7 +203,7 @@ def gradients(cell: Any, s: Settings, p: dict, r: dict, X: np.ndarray, Y: Any, p
     for n, c in nonfinite_counts(grads).items():
         names.append(n)
         details.append(f"d{n} has {c} NaN/Inf entries")
-    return Pass(loss, grads, dH_all, names, details)
+    return Pass(loss, grads, dH_all, names, details, cache)
 
 
 def nonfinite_counts(arrays: Mapping[str, np.ndarray]) -> dict[str, int]:
@@ -286,9 +288,12 @@ class Log:
         )
 
 
-def dh_norms(cell: Any, X: np.ndarray, params: dict, dH_all: np.ndarray, fkw: dict) -> np.ndarray:
-    """(T,) the mean over the batch of ``||dl_b/dh_t||`` at array index t (`History.dh_norms`)."""
-    G = bptt.state_gradients(cell, X, params, dH_all, **fkw)[1:]  # drop dL/dh_0
+def dh_norms(cell: Any, X: np.ndarray, params: dict, step: Pass, fkw: dict) -> np.ndarray:
+    """(T,) the mean over the batch of ``||dl_b/dh_t||`` at array index t (`History.dh_norms`), along
+    the states of the pass's forward cache (``Hs``, and ``Cs`` for the LSTM)."""
+    states = tuple(getattr(step.cache, f"{name.upper()}s") for name in cell.STATES)
+    G = bptt.state_gradients(cell, X, params, step.dH_all, states=states if len(states) > 1 else states[0],
+                             **fkw)[1:]  # drop dL/dh_0
     # mean over b of ||dl_b/dh_t|| = sum over b of ||dL/dh_t^(b)||, since L = mean_b l_b
     return np.sqrt(np.sum(G * G, axis=2)).sum(axis=1)
 

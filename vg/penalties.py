@@ -22,7 +22,8 @@ r"""Penalties added to the loss to steer the recurrent weights: weight decay, an
 
 The total gradients $\delta_t = \partial L/\partial h_t$ that `omega` needs come from
 `vg.bptt.state_gradients` (what `vg.rnn.backward` computes on its way but does not return):
-``vg.bptt.state_gradients(vg.rnn, X, params, dH_all)[1:]``.
+``vg.bptt.state_gradients(vg.rnn, X, params, dH_all, states=cache.Hs)[1:]`` (along the states of the
+`vg.rnn.forward` cache that `omega` also reads).
 
 Both penalties return ``(value, grads)`` with ``grads`` keyed like ``params``, so adding a penalty
 to a training step is ``{k: g[k] + pen_grads[k] for k in g}``.

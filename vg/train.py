@@ -235,7 +235,7 @@ def fit(
                     return _failed(s, log, k, step.loss, p, r, what, step.names, ", ".join(step.details))
                 if s.record_dh_every is not None and k % s.record_dh_every == 0:
                     log.dh_steps.append(k)
-                    log.dh_rows.append(_fit.dh_norms(cell, X, p, step.dH_all, fkw))
+                    log.dh_rows.append(_fit.dh_norms(cell, X, p, step, fkw))
                 norm = global_norm(step.grads, check=False)  # checked finite by _fit.gradients
                 g, was_clipped = _fit.clipped(s.clip, step.grads, norm, first=k == 0)
                 new, opt_state = update({**p, **r}, g, opt_state)

@@ -236,7 +236,7 @@ def _train_omega(params: dict, readout: dict, lr: float, rng: np.random.Generato
             dH_all = np.zeros_like(H_all)
             dH_all[-1] = dh_T
             grads, _, _ = vg.rnn.backward(dH_all, cache)
-            delta = vg.bptt.state_gradients(vg.rnn, X, cell_params, dH_all)[1:]  # dL/dh_t, constant in Omega
+            delta = vg.bptt.state_gradients(vg.rnn, X, cell_params, dH_all, states=cache.Hs)[1:]  # constant in Omega
             _, ograds = vg.penalties.omega(cache, delta)
             grads = {**{k: grads[k] + ALPHA * ograds[k] for k in params}, **rgrads}
             if not (np.isfinite(loss) and all(np.all(np.isfinite(g)) for g in grads.values())):
