@@ -2,15 +2,10 @@ r"""Echo state networks: a fixed random reservoir and a readout trained by ridge
 
 An echo state network (Jaeger 2001) is a vanilla RNN whose recurrent and input weights are drawn
 once and never trained. The reservoir is exactly the cell of `vg.rnn`, with the same parameter
-names,
-
-$$
-    h_t = \phi(W_h h_{t-1} + W_x x_t + b),
-$$
-
-and only a linear readout ``z_t = W_y h_t + b_y`` is fitted, in closed form, to targets. No gradient
-ever travels back through time, so nothing can vanish or explode during training; what the network
-can remember is fixed by the reservoir, chiefly by the spectral radius of ``W_h``.
+names, $h_t = \phi(W_h h_{t-1} + W_x x_t + b)$, and only a linear readout ``z_t = W_y h_t + b_y`` is
+fitted, in closed form, to targets. No gradient ever travels back through time, so nothing can
+vanish or explode during training; what the network can remember is fixed by the reservoir, chiefly
+by the spectral radius of ``W_h``.
 
 Shapes: T time steps, B batch, D input size, N reservoir size (the H of the other modules),
 O outputs. Inputs ``U`` (T, B, D), states (T, B, N), targets (T, B, O). Parameters ``W_x`` (N, D),
@@ -69,10 +64,8 @@ def init(
     ``W_h``: standard Gaussian entries, each kept with probability `density` (sparse reservoirs are
     customary and cheaper, not essential), then rescaled so that its largest absolute eigenvalue is
     exactly `spectral_radius`. ``W_x``: entries uniform on ``[-input_scale, input_scale]``. ``b``:
-    entries uniform on ``[-bias_scale, bias_scale]`` (zero by default).
-
-    A spectral radius below 1 is the usual recipe for the echo state property; it is a heuristic,
-    not a guarantee (the docs page says precisely what is and is not guaranteed).
+    entries uniform on ``[-bias_scale, bias_scale]`` (zero by default). A spectral radius below 1 is
+    the usual recipe for the echo state property: a heuristic, not a guarantee (see the docs page).
 
     Args:
         input_size: D, at least 1.
@@ -153,13 +146,8 @@ def fit_readout(
 ) -> dict[str, np.ndarray]:
     r"""Fit the linear readout ``z_t = W_y h_t + b_y`` by ridge regression, in closed form.
 
-    Minimises, over all T * B rows,
-
-    $$
-        \sum_{t,b} \lVert y_t - W_y h_t - b_y \rVert^2 + \lambda \lVert W_y \rVert_F^2
-    $$
-
-    with the bias ``b_y`` not penalised. Centring the states and targets removes the bias; the
+    Minimises $\sum_{t,b} \lVert y_t - W_y h_t - b_y \rVert^2 + \lambda \lVert W_y \rVert_F^2$ over
+    all T * B rows, with the bias ``b_y`` not penalised. Centring the states and targets removes the bias; the
     normal equations $(\bar S^\top \bar S + \lambda I) W_y^\top = \bar S^\top \bar Y$ are
     then solved with `np.linalg.solve` (never an explicit inverse), and
     ``b_y = mean(y) - W_y mean(h)``.

@@ -12,15 +12,14 @@ forward, read out, compute the loss, backpropagate through the readout and throu
     grads, dX, dh0 = cell.backward(dH_all, cache)     # dH_all: zeros, but dH_all[-1] = dh_T
     params, state = optimizer.update(params, grads, state)
 
-`fit` runs that loop and records what the pages plot (loss, gradient norm before clipping,
-optionally the norms of dL/dh_k for every k), and watches for the symptom of exploding gradients:
-the moment the loss, a gradient or a parameter stops being a finite number, it raises
-`NonFiniteError` naming the training step and the parameters involved, carrying the last finite
-parameters as a checkpoint (or, with ``on_nonfinite="stop"``, returns them with a flagged history).
+`fit` runs that loop, records what the pages plot (loss, gradient norm before clipping, optionally
+the norms of dL/dh_k for every k) and watches for the symptom of exploding gradients: once the loss,
+a gradient or a parameter is not a finite number, it raises `NonFiniteError` naming the step and the
+parameters, with the last finite parameters (or, with ``on_nonfinite="stop"``, returns those).
 
-Overflow would normally emit a RuntimeWarning; inside the loop it is silenced (``np.errstate``) and
-non-finite values are *detected explicitly* after each stage, which gives a better message.
-The plumbing (argument checks, the checked forward and backward pass, the log) is in `vg._fit`.
+Overflow would emit a RuntimeWarning; inside the loop it is silenced (``np.errstate``) and non-finite
+values are *detected explicitly* after each stage, which gives a better message. The plumbing
+(argument checks, the checked forward and backward pass, the log) is in `vg._fit`.
 """
 
 from __future__ import annotations
