@@ -1,0 +1,112 @@
+"""How much of the GRU's torch / vg ratio is the BLAS library: the GRU's matrix products, timed twice.
+
+Run from the repository root (needs PyTorch; one thread everywhere):
+
+    .venv/bin/python benchmarks/bench_gemm_backend.py
+
+`bench_cells.py` compares vg with PyTorch's nn.GRU, but the two do not multiply matrices with the same
+library: NumPy's wheels link OpenBLAS, PyTorch's x86 wheels link Intel MKL. This script takes every
+matrix product of one `vg.gru.forward` + `vg.gru.backward` at (B, H, T, D) = (32, 256, 50, 64), with
+the shapes and chunking of `vg._fast.gru` (`vg._fast.projection_length`, `vg._fast.chunk_length`),
+and times the whole list with NumPy (`np.dot` into preallocated outputs, as the engine does) and with
+PyTorch (`torch.matmul` with `out=`), CPU time, median over rounds. Then it times the two full passes
+as `bench_cells.py` does and prints what vg's time would be if its products ran at PyTorch's speed:
+the part of the ratio that is the library, not the code.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import vg  # noqa: E402
+import vg._fast  # noqa: E402
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+except ImportError as err:  # this comparison is about PyTorch's BLAS: nothing to do without it
+    raise SystemExit("bench_gemm_backend.py needs PyTorch (pip install torch)") from err
+
+B, H, T, D = 32, 256, 50, 64
+ROUNDS = 41
+
+
+def gru_products() -> list[tuple[int, int, int]]:
+    """(m, k, n) of every product ``(m x k) @ (k x n)`` in one GRU forward + backward (vg._fast.gru)."""
+    step_bytes = B * 3 * H * 8
+    P = vg._fast.projection_length(T, step_bytes)
+    C = vg._fast.chunk_length(T, B, step_bytes)
+    out = []
+    for start in range(0, T, P):  # forward: the input projections of a chunk, then two per step
+        out.append((min(P, T - start) * B, D, 3 * H))
+    out += [(B, H, 2 * H), (B, H, H)] * T
+    out += [(B, H, H), (B, 2 * H, H)] * T  # backward: d(r * h_prev), then dh_prev, per step
+    for stop in range(T, 0, -C):  # backward: each chunk's weight gradients and dX
+        rows = (stop - max(0, stop - C)) * B
+        out += [(3 * H, rows, D), (2 * H, rows, H), (H, rows, H), (rows, 3 * H, D)]
+    return out
+
+
+def median_cpu(fn, rounds: int = ROUNDS) -> float:
+    """Median CPU seconds of one call of `fn`."""
+    times = []
+    for _ in range(rounds):
+        t0 = time.process_time()
+        fn()
+        times.append(time.process_time() - t0)
+    return float(np.median(times))
+
+
+def main() -> None:
+    rng = np.random.default_rng(0)
+    shapes = gru_products()
+    np_ops = [(rng.standard_normal((m, k)), rng.standard_normal((k, n)), np.empty((m, n))) for m, k, n in shapes]
+    th_ops = [tuple(torch.from_numpy(a.copy()) for a in ops) for ops in np_ops]
+
+    def numpy_products():
+        for a, b, c in np_ops:
+            np.dot(a, b, out=c)
+
+    def torch_products():
+        for a, b, c in th_ops:
+            torch.matmul(a, b, out=c)
+
+    params = vg.gru.init(D, H, rng=rng)
+    X, G = rng.standard_normal((T, B, D)), rng.standard_normal((T, B, H))
+
+    def vg_pass():
+        _, cache = vg.gru.forward(X, params)
+        vg.gru.backward(G, cache)
+
+    module = torch.nn.GRU(D, H, dtype=torch.float64)
+    Xt, Gt = torch.from_numpy(X).requires_grad_(True), torch.from_numpy(G)
+
+    def torch_pass():
+        out, _ = module(Xt)
+        (out * Gt).sum().backward()
+
+    for fn in (numpy_products, torch_products, vg_pass, torch_pass):  # warm up
+        fn()
+    t_np, t_th = median_cpu(numpy_products), median_cpu(torch_products)
+    t_vg, t_torch = median_cpu(vg_pass), median_cpu(torch_pass)
+    flop = 2.0 * sum(m * k * n for m, k, n in shapes)
+    print(f"GRU (B, H, T, D) = {(B, H, T, D)}, float64, one thread; {len(shapes)} matrix products, "
+          f"{flop / 1e9:.2f} GFLOP")
+    print(f"the products with NumPy ({np.__version__}): {t_np * 1e3:.1f} ms; "
+          f"with PyTorch ({torch.__version__}): {t_th * 1e3:.1f} ms ({t_np / t_th:.2f}x faster)")
+    print(f"vg.gru forward + backward: {t_vg * 1e3:.1f} ms, of which products {t_np / t_vg:.0%}; "
+          f"nn.GRU: {t_torch * 1e3:.1f} ms; torch / vg = {t_torch / t_vg:.2f}")
+    t_same = t_vg - t_np + t_th
+    print(f"vg with PyTorch's products: about {t_same * 1e3:.1f} ms; torch / vg = {t_torch / t_same:.2f}")
+
+
+if __name__ == "__main__":
+    main()
