@@ -7,7 +7,8 @@ Run from the repository root (needs PyTorch; one thread everywhere):
 `bench_cells.py` compares vg with PyTorch's nn.GRU, but the two do not multiply matrices with the same
 library: NumPy's wheels link OpenBLAS, PyTorch's x86 wheels link Intel MKL. This script takes every
 matrix product of one `vg.gru.forward` + `vg.gru.backward` at (B, H, T, D) = (32, 256, 50, 64), with
-the shapes and chunking of `vg._fast.gru` (`vg._fast.projection_length`, `vg._fast.chunk_length`),
+the shapes and chunking of `vg._fast.gru` (one set of operands per shape, reused as the engine
+reuses its weights) (`vg._fast.projection_length`, `vg._fast.chunk_length`),
 and times the whole list with NumPy (`np.dot` into preallocated outputs, as the engine does) and with
 PyTorch (`torch.matmul` with `out=`), CPU time, median over rounds. Then it times the two full passes
 as `bench_cells.py` does and prints what vg's time would be if its products ran at PyTorch's speed:
@@ -68,8 +69,12 @@ def median_cpu(fn, rounds: int = ROUNDS) -> float:
 def main() -> None:
     rng = np.random.default_rng(0)
     shapes = gru_products()
-    np_ops = [(rng.standard_normal((m, k)), rng.standard_normal((k, n)), np.empty((m, n))) for m, k, n in shapes]
-    th_ops = [tuple(torch.from_numpy(a.copy()) for a in ops) for ops in np_ops]
+    # One set of operands per distinct shape, reused like the engine reuses its weights and buffers
+    # at every step (so that they are in cache as they are there).
+    arrays = {mkn: (rng.standard_normal(mkn[:2]), rng.standard_normal(mkn[1:]), np.empty((mkn[0], mkn[2])))
+              for mkn in set(shapes)}
+    tensors = {mkn: tuple(torch.from_numpy(a.copy()) for a in ops) for mkn, ops in arrays.items()}
+    np_ops, th_ops = [arrays[mkn] for mkn in shapes], [tensors[mkn] for mkn in shapes]
 
     def numpy_products():
         for a, b, c in np_ops:
