@@ -7,12 +7,12 @@ Run from the repository root (needs PyTorch; one thread everywhere):
 `bench_cells.py` compares vg with PyTorch's nn.GRU, but the two do not multiply matrices with the same
 library: NumPy's wheels link OpenBLAS, PyTorch's x86 wheels link Intel MKL. This script takes every
 matrix product of one `vg.gru.forward` + `vg.gru.backward` at (B, H, T, D) = (32, 256, 50, 64), with
-the shapes and chunking of `vg._fast.gru` (one set of operands per shape, reused as the engine
-reuses its weights) (`vg._fast.projection_length`, `vg._fast.chunk_length`),
-and times the whole list with NumPy (`np.dot` into preallocated outputs, as the engine does) and with
-PyTorch (`torch.matmul` with `out=`), CPU time, median over rounds. Then it times the two full passes
-as `bench_cells.py` does and prints what vg's time would be if its products ran at PyTorch's speed:
-the part of the ratio that is the library, not the code.
+the shapes and chunk lengths of `vg._fast.gru` (`vg._fast.projection_length`, `vg._fast.chunk_length`;
+one set of operands per shape, reused as the engine reuses its weights). It times the whole list with
+NumPy (`np.dot` into preallocated outputs, as the engine does) and with PyTorch (`torch.matmul` with
+`out=`), and the two full passes, all four in turn with `bench_cells.py`'s timing and passes (median
+CPU time, one repetition of each per round). Then it prints what vg's time would be if its products
+ran at PyTorch's speed: the part of the ratio that is the library, not the code.
 """
 
 from __future__ import annotations
@@ -20,24 +20,19 @@ from __future__ import annotations
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[_var] = "1"
-
-import time  # noqa: E402
+    os.environ[_var] = "1"  # before NumPy is imported
 
 import numpy as np  # noqa: E402
+from bench_cells import median_times, torch, torch_runner, vg_runner  # noqa: E402 (timing, passes)
 
 import vg  # noqa: E402
 import vg._fast  # noqa: E402
 
-try:
-    import torch
-
-    torch.set_num_threads(1)
-except ImportError as err:  # this comparison is about PyTorch's BLAS: nothing to do without it
-    raise SystemExit("bench_gemm_backend.py needs PyTorch (pip install torch)") from err
+if torch is None:  # this comparison is about PyTorch's BLAS: nothing to do without it
+    raise SystemExit("bench_gemm_backend.py needs PyTorch (pip install torch)")
 
 B, H, T, D = 32, 256, 50, 64
-ROUNDS = 41
+BUDGET = 20.0  # seconds of repetitions, shared by the four timed functions
 
 
 def gru_products() -> list[tuple[int, int, int]]:
@@ -54,16 +49,6 @@ def gru_products() -> list[tuple[int, int, int]]:
         rows = (stop - max(0, stop - C)) * B
         out += [(3 * H, rows, D), (2 * H, rows, H), (H, rows, H), (rows, 3 * H, D)]
     return out
-
-
-def median_cpu(fn, rounds: int = ROUNDS) -> float:
-    """Median CPU seconds of one call of `fn`."""
-    times = []
-    for _ in range(rounds):
-        t0 = time.process_time()
-        fn()
-        times.append(time.process_time() - t0)
-    return float(np.median(times))
 
 
 def main() -> None:
@@ -84,24 +69,11 @@ def main() -> None:
         for a, b, c in th_ops:
             torch.matmul(a, b, out=c)
 
-    params = vg.gru.init(D, H, rng=rng)
     X, G = rng.standard_normal((T, B, D)), rng.standard_normal((T, B, H))
-
-    def vg_pass():
-        _, cache = vg.gru.forward(X, params)
-        vg.gru.backward(G, cache)
-
-    module = torch.nn.GRU(D, H, dtype=torch.float64)
-    Xt, Gt = torch.from_numpy(X).requires_grad_(True), torch.from_numpy(G)
-
-    def torch_pass():
-        out, _ = module(Xt)
-        (out * Gt).sum().backward()
-
-    for fn in (numpy_products, torch_products, vg_pass, torch_pass):  # warm up
-        fn()
-    t_np, t_th = median_cpu(numpy_products), median_cpu(torch_products)
-    t_vg, t_torch = median_cpu(vg_pass), median_cpu(torch_pass)
+    vg_pass = vg_runner("gru", vg.gru.init(D, H, rng=rng), X, G)
+    torch_pass = torch_runner("gru", X, G, "float64")
+    times = median_times([numpy_products, torch_products, vg_pass, torch_pass], BUDGET)
+    t_np, t_th, t_vg, t_torch = (cpu for cpu, _ in times)
     flop = 2.0 * sum(m * k * n for m, k, n in shapes)
     print(f"GRU (B, H, T, D) = {(B, H, T, D)}, float64, one thread; {len(shapes)} matrix products, "
           f"{flop / 1e9:.2f} GFLOP")

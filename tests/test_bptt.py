@@ -87,7 +87,8 @@ def test_states_follow_the_cache(cell) -> None:
     # sigma_max(W_h) = 3 in every direction: the tanh RNN amplifies rounding along the sequence, so a
     # trajectory recomputed with the literal step drifts from the fast forward pass's (by a relative
     # 1e-8 in dL/dh_0 after 60 steps). Along the cache's own states, dL/dh_0, which has travelled
-    # through every step, matches the cell's backward pass to rounding.
+    # through every step, matches the cell's backward pass to rounding. (The LSTM, at its default
+    # init, checks the two-state form ``states=(Hs, Cs)``.)
     rng = np.random.default_rng(0)
     T, B, D, H = 60, 16, 8, 64
     params = cell.init(D, H, rng=rng, **({"init": "orthogonal", "scale": 3.0} if cell is vg.rnn else {}))
